@@ -1,0 +1,66 @@
+//! The one error type of meshgen. Every variant names where the problem is (a file,
+//! a dotted values path, a template, an object) and its message says what to do.
+
+use std::fmt;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A values file is not readable YAML.
+    #[error("{file}: not valid YAML: {message}\n  help: fix the syntax of {file}")]
+    ValuesSyntax { file: String, message: String },
+
+    /// A values key is unknown, has the wrong type or an invalid value.
+    #[error("{file}: `{path}`: {message}\n  help: {help}")]
+    Values {
+        file: String,
+        path: String,
+        message: String,
+        help: String,
+    },
+
+    /// A template failed to render (syntax error, undefined variable, bad filter input).
+    #[error("template {template}: {message}")]
+    Template { template: String, message: String },
+
+    /// A template rendered text that is not YAML, or not a Kubernetes object.
+    #[error(
+        "template {template}: {message}\n  help: the template must render YAML documents, each one Kubernetes object"
+    )]
+    Document { template: String, message: String },
+
+    /// An object does not match its schema (unknown or misspelt field, wrong type).
+    #[error("{object}: `{path}`: {message}")]
+    Schema {
+        object: String,
+        path: String,
+        message: String,
+    },
+
+    /// Two templates rendered objects that would be written to the same file.
+    #[error("{file}: rendered twice (by {first} and {second}); object names must be unique per bundle")]
+    DuplicateObject {
+        file: String,
+        first: String,
+        second: String,
+    },
+
+    /// A filesystem operation failed.
+    #[error("{path}: {action}: {source}")]
+    Io {
+        path: String,
+        action: &'static str,
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: impl fmt::Display, action: &'static str, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_string(),
+            action,
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

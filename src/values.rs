@@ -1,0 +1,212 @@
+//! Typed values: `values/default.yaml` plus overlays, merged, deserialised with
+//! unknown keys rejected, then validated. Every error names the file that set the
+//! offending key and its dotted path.
+
+mod check;
+pub mod dgraph;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::error::{Error, Result};
+use crate::yaml;
+
+pub use check::{dns_label, qualified_key};
+
+/// Everything meshgen renders is a function of these values (and, later, the certificates).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Values {
+    /// The cluster's DNS domain, as configured in kubelet (`--cluster-domain`).
+    pub cluster_domain: String,
+    pub dgraph: dgraph::Dgraph,
+}
+
+/// One values document and the name it is reported under.
+#[derive(Debug, Clone)]
+pub struct ValuesSource {
+    pub name: String,
+    pub text: String,
+}
+
+impl ValuesSource {
+    pub fn read(path: &Utf8Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read values file", e))?;
+        Ok(Self {
+            name: path.to_string(),
+            text,
+        })
+    }
+}
+
+impl Values {
+    /// Reads and merges values files: the first is the base, each later one an overlay.
+    pub fn load(files: &[Utf8PathBuf]) -> Result<Self> {
+        let sources = files
+            .iter()
+            .map(|f| ValuesSource::read(f))
+            .collect::<Result<Vec<_>>>()?;
+        Self::from_sources(&sources)
+    }
+
+    /// Merges in order (maps merge deeply; lists and scalars replace), then
+    /// deserialises and validates the result.
+    pub fn from_sources(sources: &[ValuesSource]) -> Result<Self> {
+        let trees = sources
+            .iter()
+            .map(|s| parse_tree(s).map(|tree| (s.name.as_str(), tree)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut merged = Json::Object(Default::default());
+        for (_, tree) in &trees {
+            merge(&mut merged, tree);
+        }
+        let values: Values = serde_path_to_error::deserialize(merged).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.inner().to_string();
+            let help = if message.starts_with("unknown field") {
+                "remove the key or fix its spelling; the allowed keys are listed above".to_string()
+            } else if message.starts_with("missing field") {
+                "add the key; values/default.yaml shows every key with its default".to_string()
+            } else {
+                "give a value of the type shown in values/default.yaml".to_string()
+            };
+            Error::Values {
+                file: blame(&trees, &path),
+                path,
+                message,
+                help,
+            }
+        })?;
+        let mut problems = Problems::default();
+        values.validate(&mut problems);
+        match problems.0.into_iter().next() {
+            None => Ok(values),
+            Some((path, message, help)) => Err(Error::Values {
+                file: blame(&trees, &path),
+                path,
+                message,
+                help,
+            }),
+        }
+    }
+
+    fn validate(&self, p: &mut Problems) {
+        p.check("clusterDomain", check::dns_subdomain(&self.cluster_domain));
+        self.dgraph.validate(p);
+    }
+}
+
+fn parse_tree(source: &ValuesSource) -> Result<Json> {
+    let tree = yaml::parse(&source.text).map_err(|message| Error::ValuesSyntax {
+        file: source.name.clone(),
+        message,
+    })?;
+    match tree {
+        Json::Object(_) => Ok(tree),
+        // An empty overlay file is harmless; treat it as no changes.
+        Json::Null => Ok(Json::Object(Default::default())),
+        _ => Err(Error::Values {
+            file: source.name.clone(),
+            path: "(top level)".into(),
+            message: "is not a mapping".into(),
+            help: "a values file is a YAML mapping of keys, like values/default.yaml".into(),
+        }),
+    }
+}
+
+/// Maps merge key by key; anything else in `overlay` replaces what `base` had.
+fn merge(base: &mut Json, overlay: &Json) {
+    match (base, overlay) {
+        (Json::Object(b), Json::Object(o)) => {
+            for (key, value) in o {
+                match b.get_mut(key) {
+                    Some(slot) => merge(slot, value),
+                    None => {
+                        b.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (slot, value) => *slot = value.clone(),
+    }
+}
+
+/// The last file that sets the deepest existing prefix of `path` is the one to fix.
+fn blame(trees: &[(&str, Json)], path: &str) -> String {
+    let segments = split_path(path);
+    let depth = |tree: &Json| {
+        let mut node = tree;
+        let mut depth = 0;
+        for seg in &segments {
+            let next = match seg {
+                Segment::Key(k) => node.get(k.as_str()),
+                Segment::Index(i) => node.get(*i),
+            };
+            match next {
+                Some(n) => {
+                    node = n;
+                    depth += 1;
+                }
+                None => break,
+            }
+        }
+        depth
+    };
+    let best = trees.iter().map(|(_, t)| depth(t)).max().unwrap_or(0);
+    trees
+        .iter()
+        .rev()
+        .find(|(_, t)| depth(t) == best)
+        .map_or_else(|| "values".to_string(), |(name, _)| name.to_string())
+}
+
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// Splits `a.b[2].c` into its keys and indices. Keys containing dots (label keys
+/// such as `linkerd.io/inject`) are matched greedily by `blame`'s caller only as
+/// far as they go, which still finds the right file.
+fn split_path(path: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let mut rest = part;
+        if let Some(i) = rest.find('[') {
+            out.push(Segment::Key(rest[..i].to_string()));
+            rest = &rest[i..];
+            while let Some(end) = rest.find(']') {
+                if let Ok(n) = rest[1..end].parse() {
+                    out.push(Segment::Index(n));
+                }
+                rest = &rest[end + 1..];
+            }
+        } else if !rest.is_empty() {
+            out.push(Segment::Key(rest.to_string()));
+        }
+    }
+    out
+}
+
+/// Validation findings: (dotted path, what is wrong, what to do).
+#[derive(Default)]
+pub(crate) struct Problems(Vec<(String, String, String)>);
+
+impl Problems {
+    pub(crate) fn add(&mut self, path: &str, message: &str, help: &str) {
+        self.0.push((path.to_string(), message.to_string(), help.to_string()));
+    }
+
+    pub(crate) fn check(&mut self, path: &str, result: Result<(), String>) {
+        if let Err(help) = result {
+            self.add(path, "is not valid", &help);
+        }
+    }
+
+    pub(crate) fn non_empty(&mut self, path: &str, value: &str) {
+        if value.trim().is_empty() {
+            self.add(path, "is empty", "give a non-empty value");
+        }
+    }
+}
