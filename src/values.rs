@@ -63,8 +63,11 @@ impl Values {
         }
         let values: Values = serde_path_to_error::deserialize(merged).map_err(|e| {
             let path = e.path().to_string();
-            let message = e.inner().to_string();
-            let help = if message.starts_with("unknown field") {
+            // serde names Rust types; a values author thinks in YAML.
+            let message = e.inner().to_string().replace("expected u32", "expected a whole number").replace("expected u16", "expected a port number");
+            let help = if message.starts_with("invalid type: boolean") {
+                "YAML reads on/off/yes/no/true/false as booleans; quote the value, e.g. \"on\"".to_string()
+            } else if message.starts_with("unknown field") {
                 "remove the key or fix its spelling; the allowed keys are listed above".to_string()
             } else if message.starts_with("missing field") {
                 "add the key; values/default.yaml shows every key with its default".to_string()
@@ -166,9 +169,9 @@ enum Segment {
     Index(usize),
 }
 
-/// Splits `a.b[2].c` into its keys and indices. Keys containing dots (label keys
-/// such as `linkerd.io/inject`) are matched greedily by `blame`'s caller only as
-/// far as they go, which still finds the right file.
+/// Splits `a.b[2].c` into its keys and indices. A key that itself holds dots (a
+/// label key such as `linkerd.io/inject`) splits wrongly, so `blame` stops at its
+/// parent map, which the same file set.
 fn split_path(path: &str) -> Vec<Segment> {
     let mut out = Vec::new();
     for part in path.split('.') {

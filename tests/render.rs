@@ -1,0 +1,172 @@
+//! End-to-end behaviour of a render: quoting, injection safety, schema errors and
+//! the all-or-nothing write.
+
+use std::collections::BTreeMap;
+
+use meshgen::{generate, load_values, render_trees, Error, TemplateSet, Utf8PathBuf, ValuesSource};
+use serde_json::Value;
+
+fn overlay(text: &str) -> ValuesSource {
+    ValuesSource { name: "test-overlay.yaml".into(), text: text.into() }
+}
+
+/// Renders the default values plus `overlay` and parses the Alpha StatefulSet back.
+fn alpha_statefulset(overlay_text: &str) -> (String, Value) {
+    let values = load_values(&[overlay(overlay_text)]).unwrap_or_else(|e| panic!("{e}"));
+    let trees = render_trees(&values, &TemplateSet::embedded()).unwrap_or_else(|e| panic!("{e}"));
+    let text = trees.generated.files["dgraph/statefulset-demo-dgraph-alpha.yaml"].clone();
+    let parsed = meshgen::yaml::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    (text, parsed)
+}
+
+fn annotations(obj: &Value) -> &serde_json::Map<String, Value> {
+    obj.pointer("/spec/template/metadata/annotations").and_then(Value::as_object).expect("pod annotations")
+}
+
+const YAML_11_LOOKALIKES: &[&str] = &["on", "yes", "no", "y", "off", "1e3", "10:30"];
+
+#[test]
+fn yaml_11_lookalike_values_are_quoted_and_read_back_as_strings() {
+    let mut text = String::from("dgraph:\n  alpha:\n    podAnnotations:\n");
+    for (i, v) in YAML_11_LOOKALIKES.iter().enumerate() {
+        text.push_str(&format!("      example.com/a{i}: \"{v}\"\n"));
+    }
+    text.push_str("    podLabels:\n");
+    // `10:30` is not a valid label value; the others are.
+    for (i, v) in YAML_11_LOOKALIKES.iter().filter(|v| **v != "10:30").enumerate() {
+        text.push_str(&format!("      l{i}: \"{v}\"\n"));
+    }
+    let (rendered, obj) = alpha_statefulset(&text);
+    for (i, v) in YAML_11_LOOKALIKES.iter().enumerate() {
+        assert!(rendered.contains(&format!("example.com/a{i}: \"{v}\"\n")), "{v} not quoted:\n{rendered}");
+        assert_eq!(annotations(&obj)[&format!("example.com/a{i}")], Value::String(v.to_string()));
+    }
+    let labels = obj.pointer("/spec/template/metadata/labels").expect("pod labels");
+    for (i, v) in YAML_11_LOOKALIKES.iter().filter(|v| **v != "10:30").enumerate() {
+        assert!(rendered.contains(&format!("l{i}: \"{v}\"\n")), "label {v} not quoted");
+        assert_eq!(labels[format!("l{i}")], Value::String(v.to_string()));
+    }
+}
+
+#[test]
+fn hostile_values_read_back_unchanged_and_keep_the_structure() {
+    let long = "x".repeat(20_000);
+    let hostile: Vec<&str> = vec![
+        "x\nevil: true",
+        "\"}",
+        "#",
+        "---",
+        "{{ x }}",
+        "a: b",
+        "- item",
+        "*alias",
+        "&anchor x",
+        "!!bool",
+        "|",
+        "x # not a comment",
+        " leading and trailing ",
+        "tab\there",
+        "line\u{2028}separator",
+        "...",
+        &long,
+    ];
+    let mut text = String::from("dgraph:\n  alpha:\n    podAnnotations:\n");
+    for (i, v) in hostile.iter().enumerate() {
+        text.push_str(&format!("      example.com/h{i}: {}\n", serde_json::to_string(v).expect("json")));
+    }
+    let (_, obj) = alpha_statefulset(&text);
+    let ann = annotations(&obj);
+    for (i, v) in hostile.iter().enumerate() {
+        assert_eq!(ann[&format!("example.com/h{i}")], Value::String(v.to_string()), "value {i}");
+    }
+    // The six managed annotations plus ours, nothing injected next to them.
+    assert_eq!(ann.len(), 6 + hostile.len());
+    let top: Vec<&str> = obj.as_object().expect("object").keys().map(String::as_str).collect();
+    assert_eq!(top, ["apiVersion", "kind", "metadata", "spec"]);
+    assert!(obj.pointer("/spec/template/metadata/evil").is_none());
+}
+
+/// A directory holding a previous render, to show that failures leave it alone.
+fn previous_render() -> (tempfile::TempDir, Utf8PathBuf, BTreeMap<String, Vec<u8>>) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = Utf8PathBuf::from_path_buf(tmp.path().join("generated")).expect("utf-8 path");
+    let values = load_values(&[]).expect("defaults");
+    generate(&values, &TemplateSet::embedded(), &out, &out.with_file_name("secrets")).expect("first render");
+    let snapshot = read_tree(&out);
+    (tmp, out, snapshot)
+}
+
+fn read_tree(dir: &Utf8PathBuf) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        for entry in d.read_dir_utf8().expect("read dir") {
+            let path = entry.expect("entry").path().to_owned();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.insert(path.strip_prefix(dir).expect("inside").to_string(), std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    files
+}
+
+fn fixture(name: &str) -> TemplateSet {
+    let dir = Utf8PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures")).join(name);
+    TemplateSet::from_dir(&dir).expect("fixture templates")
+}
+
+#[test]
+fn misspelt_field_names_the_object_and_path_and_writes_nothing() {
+    let (_tmp, out, before) = previous_render();
+    let values = load_values(&[]).expect("defaults");
+    let err = generate(&values, &fixture("misspelt"), &out, &out.with_file_name("secrets")).expect_err("must fail");
+    match &err {
+        Error::Schema { object, path, message } => {
+            assert!(object.contains("StatefulSet dgraph/demo-dgraph-zero"), "{object}");
+            assert_eq!(path, "spec.template.spec.containers[0].imagePullPolcy");
+            assert!(message.contains("unknown field"), "{message}");
+        }
+        other => panic!("expected a schema error, got {other}"),
+    }
+    assert_eq!(read_tree(&out), before, "generated/ changed after a failed render");
+}
+
+#[test]
+fn failure_partway_through_leaves_the_previous_output() {
+    let (_tmp, out, before) = previous_render();
+    let values = load_values(&[]).expect("defaults");
+    let err = generate(&values, &fixture("failing"), &out, &out.with_file_name("secrets")).expect_err("must fail");
+    let text = err.to_string();
+    assert!(text.contains("dgraph/b-broken.yaml.j2") && text.contains("noSuchKey"), "{text}");
+    assert_eq!(read_tree(&out), before, "generated/ changed after a failed render");
+}
+
+#[test]
+fn default_render_has_the_expected_objects() {
+    let values = load_values(&[]).expect("defaults");
+    let trees = render_trees(&values, &TemplateSet::embedded()).expect("render");
+    let files: Vec<&str> = trees.generated.files.keys().map(String::as_str).collect();
+    assert_eq!(
+        files,
+        [
+            "dgraph/configmap-demo-dgraph-alpha-config.yaml",
+            "dgraph/namespace-dgraph.yaml",
+            "dgraph/service-demo-dgraph-alpha-headless.yaml",
+            "dgraph/service-demo-dgraph-alpha.yaml",
+            "dgraph/service-demo-dgraph-zero-headless.yaml",
+            "dgraph/service-demo-dgraph-zero.yaml",
+            "dgraph/serviceaccount-dgraph.yaml",
+            "dgraph/statefulset-demo-dgraph-alpha.yaml",
+            "dgraph/statefulset-demo-dgraph-zero.yaml",
+            "meshgen.lock",
+        ]
+    );
+    assert!(trees.secrets.is_none(), "the Dgraph bundle has no Secrets");
+    for (file, content) in &trees.generated.files {
+        if file.ends_with(".yaml") {
+            assert!(content.starts_with(meshgen::manifest::HEADER), "{file} lacks the header");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Snapshot tests: every file rendered for each configuration in tests/configs/.
+//! Review changes with `cargo insta review`.
+
+use meshgen::{load_values, render_trees, TemplateSet, ValuesSource};
+
+#[test]
+fn rendered_files() {
+    insta::glob!("configs/*.yaml", |path| {
+        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("config").to_string();
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let overlay = ValuesSource { name: format!("tests/configs/{name}.yaml"), text };
+        let values = load_values(&[overlay]).unwrap_or_else(|e| panic!("{e}"));
+        let trees = render_trees(&values, &TemplateSet::embedded()).unwrap_or_else(|e| panic!("{e}"));
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path("../snapshots");
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.set_input_file(path);
+        settings.bind(|| {
+            for (file, content) in &trees.generated.files {
+                let snap = format!("{name}__{}", file.replace('/', "__"));
+                insta::assert_snapshot!(snap, content);
+            }
+        });
+    });
+}
