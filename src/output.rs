@@ -300,8 +300,8 @@ mod tests {
         let (_t, out) = temp();
         write(&out, &tree(&[("a/old.yaml", "1"), ("a/keep.yaml", "2")])).expect("first write");
         fs::write(out.join("a/notes.txt"), "mine").expect("foreign file");
-        let changes = write(&out, &tree(&[("a/keep.yaml", "3")])).expect("second write");
-        assert!(changes.contains(&Change::Removed("a/old.yaml".into())), "{changes:?}");
+        let made = write(&out, &tree(&[("a/keep.yaml", "3")])).expect("second write");
+        assert!(made.contains(&Change::Removed("a/old.yaml".into())), "{made:?}");
         assert!(!out.join("a/old.yaml").exists());
         assert_eq!(fs::read_to_string(out.join("a/keep.yaml")).expect("kept"), "3");
         assert_eq!(fs::read_to_string(out.join("a/notes.txt")).expect("foreign"), "mine");

@@ -64,7 +64,11 @@ impl Values {
         let values: Values = serde_path_to_error::deserialize(merged).map_err(|e| {
             let path = e.path().to_string();
             // serde names Rust types; a values author thinks in YAML.
-            let message = e.inner().to_string().replace("expected u32", "expected a whole number").replace("expected u16", "expected a port number");
+            let message = e
+                .inner()
+                .to_string()
+                .replace("expected u32", "expected a whole number")
+                .replace("expected u16", "expected a port number");
             let help = if message.starts_with("invalid type: boolean") {
                 "YAML reads on/off/yes/no/true/false as booleans; quote the value, e.g. \"on\"".to_string()
             } else if message.starts_with("unknown field") {

@@ -7,7 +7,10 @@ use meshgen::{generate, load_values, render_trees, Error, TemplateSet, Utf8PathB
 use serde_json::Value;
 
 fn overlay(text: &str) -> ValuesSource {
-    ValuesSource { name: "test-overlay.yaml".into(), text: text.into() }
+    ValuesSource {
+        name: "test-overlay.yaml".into(),
+        text: text.into(),
+    }
 }
 
 /// Renders the default values plus `overlay` and parses the Alpha StatefulSet back.
@@ -20,7 +23,9 @@ fn alpha_statefulset(overlay_text: &str) -> (String, Value) {
 }
 
 fn annotations(obj: &Value) -> &serde_json::Map<String, Value> {
-    obj.pointer("/spec/template/metadata/annotations").and_then(Value::as_object).expect("pod annotations")
+    obj.pointer("/spec/template/metadata/annotations")
+        .and_then(Value::as_object)
+        .expect("pod annotations")
 }
 
 const YAML_11_LOOKALIKES: &[&str] = &["on", "yes", "no", "y", "off", "1e3", "10:30"];
@@ -38,8 +43,14 @@ fn yaml_11_lookalike_values_are_quoted_and_read_back_as_strings() {
     }
     let (rendered, obj) = alpha_statefulset(&text);
     for (i, v) in YAML_11_LOOKALIKES.iter().enumerate() {
-        assert!(rendered.contains(&format!("example.com/a{i}: \"{v}\"\n")), "{v} not quoted:\n{rendered}");
-        assert_eq!(annotations(&obj)[&format!("example.com/a{i}")], Value::String(v.to_string()));
+        assert!(
+            rendered.contains(&format!("example.com/a{i}: \"{v}\"\n")),
+            "{v} not quoted:\n{rendered}"
+        );
+        assert_eq!(
+            annotations(&obj)[&format!("example.com/a{i}")],
+            Value::String(v.to_string())
+        );
     }
     let labels = obj.pointer("/spec/template/metadata/labels").expect("pod labels");
     for (i, v) in YAML_11_LOOKALIKES.iter().filter(|v| **v != "10:30").enumerate() {
@@ -72,12 +83,19 @@ fn hostile_values_read_back_unchanged_and_keep_the_structure() {
     ];
     let mut text = String::from("dgraph:\n  alpha:\n    podAnnotations:\n");
     for (i, v) in hostile.iter().enumerate() {
-        text.push_str(&format!("      example.com/h{i}: {}\n", serde_json::to_string(v).expect("json")));
+        text.push_str(&format!(
+            "      example.com/h{i}: {}\n",
+            serde_json::to_string(v).expect("json")
+        ));
     }
     let (_, obj) = alpha_statefulset(&text);
     let ann = annotations(&obj);
     for (i, v) in hostile.iter().enumerate() {
-        assert_eq!(ann[&format!("example.com/h{i}")], Value::String(v.to_string()), "value {i}");
+        assert_eq!(
+            ann[&format!("example.com/h{i}")],
+            Value::String(v.to_string()),
+            "value {i}"
+        );
     }
     // The six managed annotations plus ours, nothing injected next to them.
     assert_eq!(ann.len(), 6 + hostile.len());
@@ -105,7 +123,10 @@ fn read_tree(dir: &Utf8PathBuf) -> BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                files.insert(path.strip_prefix(dir).expect("inside").to_string(), std::fs::read(&path).expect("read"));
+                files.insert(
+                    path.strip_prefix(dir).expect("inside").to_string(),
+                    std::fs::read(&path).expect("read"),
+                );
             }
         }
     }
@@ -139,7 +160,10 @@ fn failure_partway_through_leaves_the_previous_output() {
     let values = load_values(&[]).expect("defaults");
     let err = generate(&values, &fixture("failing"), &out, &out.with_file_name("secrets")).expect_err("must fail");
     let text = err.to_string();
-    assert!(text.contains("dgraph/b-broken.yaml.j2") && text.contains("noSuchKey"), "{text}");
+    assert!(
+        text.contains("dgraph/b-broken.yaml.j2") && text.contains("noSuchKey"),
+        "{text}"
+    );
     assert_eq!(read_tree(&out), before, "generated/ changed after a failed render");
 }
 
@@ -166,7 +190,10 @@ fn default_render_has_the_expected_objects() {
     assert!(trees.secrets.is_none(), "the Dgraph bundle has no Secrets");
     for (file, content) in &trees.generated.files {
         if file.ends_with(".yaml") {
-            assert!(content.starts_with(meshgen::manifest::HEADER), "{file} lacks the header");
+            assert!(
+                content.starts_with(meshgen::manifest::HEADER),
+                "{file} lacks the header"
+            );
         }
     }
 }

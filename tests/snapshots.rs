@@ -6,9 +6,16 @@ use meshgen::{load_values, render_trees, TemplateSet, ValuesSource};
 #[test]
 fn rendered_files() {
     insta::glob!("configs/*.yaml", |path| {
-        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("config").to_string();
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("config")
+            .to_string();
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let overlay = ValuesSource { name: format!("tests/configs/{name}.yaml"), text };
+        let overlay = ValuesSource {
+            name: format!("tests/configs/{name}.yaml"),
+            text,
+        };
         let values = load_values(&[overlay]).unwrap_or_else(|e| panic!("{e}"));
         let trees = render_trees(&values, &TemplateSet::embedded()).unwrap_or_else(|e| panic!("{e}"));
         let mut settings = insta::Settings::clone_current();

@@ -12,9 +12,15 @@ fn bad_values_name_the_file_and_the_key() {
             .next()
             .and_then(|l| l.strip_prefix("# expect-path: "))
             .unwrap_or_else(|| panic!("{}: first line must be `# expect-path: ...`", path.display()));
-        let name = format!("overlays/{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("x.yaml"));
-        let err = load_values(&[ValuesSource { name: name.clone(), text: text.clone() }])
-            .expect_err("these values must be rejected");
+        let name = format!(
+            "overlays/{}",
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("x.yaml")
+        );
+        let err = load_values(&[ValuesSource {
+            name: name.clone(),
+            text: text.clone(),
+        }])
+        .expect_err("these values must be rejected");
         match &err {
             Error::Values { file, path: at, .. } => {
                 assert_eq!(file, &name, "the error must blame the overlay");
@@ -32,15 +38,27 @@ fn bad_values_name_the_file_and_the_key() {
 
 #[test]
 fn syntax_errors_name_the_file() {
-    let err = load_values(&[ValuesSource { name: "broken.yaml".into(), text: "dgraph: [unclosed".into() }])
-        .expect_err("not YAML");
-    assert!(matches!(&err, Error::ValuesSyntax { file, .. } if file == "broken.yaml"), "{err}");
+    let err = load_values(&[ValuesSource {
+        name: "broken.yaml".into(),
+        text: "dgraph: [unclosed".into(),
+    }])
+    .expect_err("not YAML");
+    assert!(
+        matches!(&err, Error::ValuesSyntax { file, .. } if file == "broken.yaml"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_problem_in_the_base_file_blames_the_base() {
-    let base = ValuesSource { name: "values/default.yaml".into(), text: meshgen::DEFAULT_VALUES.replace("replicas: 3\n", "replicas: 2\n") };
-    let overlay = ValuesSource { name: "mine.yaml".into(), text: "dgraph: {release: other}".into() };
+    let base = ValuesSource {
+        name: "values/default.yaml".into(),
+        text: meshgen::DEFAULT_VALUES.replace("replicas: 3\n", "replicas: 2\n"),
+    };
+    let overlay = ValuesSource {
+        name: "mine.yaml".into(),
+        text: "dgraph: {release: other}".into(),
+    };
     match meshgen::Values::from_sources(&[base, overlay]) {
         Err(Error::Values { file, path, .. }) => {
             assert_eq!(file, "values/default.yaml");
@@ -52,8 +70,14 @@ fn a_problem_in_the_base_file_blames_the_base() {
 
 #[test]
 fn overlays_merge_maps_and_replace_lists() {
-    let a = ValuesSource { name: "a.yaml".into(), text: "dgraph:\n  whitelist: [10.0.0.0/8, 10.1.0.0/16]\n  zero: {replicas: 5}".into() };
-    let b = ValuesSource { name: "b.yaml".into(), text: "dgraph:\n  whitelist: [192.168.0.0/16]\n  zero: {storage: {size: 1Gi}}".into() };
+    let a = ValuesSource {
+        name: "a.yaml".into(),
+        text: "dgraph:\n  whitelist: [10.0.0.0/8, 10.1.0.0/16]\n  zero: {replicas: 5}".into(),
+    };
+    let b = ValuesSource {
+        name: "b.yaml".into(),
+        text: "dgraph:\n  whitelist: [192.168.0.0/16]\n  zero: {storage: {size: 1Gi}}".into(),
+    };
     let v = load_values(&[a, b]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v.dgraph.whitelist, ["192.168.0.0/16"]);
     assert_eq!(v.dgraph.zero.replicas, 5, "a later overlay must not reset sibling keys");

@@ -150,7 +150,7 @@ impl Dgraph {
         }
         self.zero.validate("dgraph.zero", p);
         self.alpha.validate("dgraph.alpha", p);
-        if self.zero.replicas % 2 == 0 {
+        if self.zero.replicas.is_multiple_of(2) {
             p.add(
                 "dgraph.zero.replicas",
                 &format!("{} is even", self.zero.replicas),

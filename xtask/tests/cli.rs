@@ -16,7 +16,12 @@ fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
 }
 
 fn ok(output: &Output) {
-    assert!(output.status.success(), "failed: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -28,7 +33,10 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                out.push((path.strip_prefix(dir).expect("inside").to_path_buf(), std::fs::read(&path).expect("read")));
+                out.push((
+                    path.strip_prefix(dir).expect("inside").to_path_buf(),
+                    std::fs::read(&path).expect("read"),
+                ));
             }
         }
     }
@@ -43,11 +51,20 @@ fn renders_are_identical_across_timezone_locale_and_working_directory() {
     std::fs::create_dir(tmp.path().join("elsewhere")).expect("mkdir");
     let out_a = a.to_str().expect("utf-8");
     let out_b = b.to_str().expect("utf-8");
-    ok(&run(&["render", "--out", out_a], Path::new("/"), &[("TZ", "UTC"), ("LANG", "C"), ("LC_ALL", "C")]));
+    ok(&run(
+        &["render", "--out", out_a],
+        Path::new("/"),
+        &[("TZ", "UTC"), ("LANG", "C"), ("LC_ALL", "C")],
+    ));
     ok(&run(
         &["render", "--out", out_b],
         &tmp.path().join("elsewhere"),
-        &[("TZ", "Pacific/Kiritimati"), ("LANG", "tr_TR.UTF-8"), ("LC_ALL", "tr_TR.UTF-8"), ("RAYON_NUM_THREADS", "1")],
+        &[
+            ("TZ", "Pacific/Kiritimati"),
+            ("LANG", "tr_TR.UTF-8"),
+            ("LC_ALL", "tr_TR.UTF-8"),
+            ("RAYON_NUM_THREADS", "1"),
+        ],
     ));
     let (fa, fb) = (files(&a), files(&b));
     assert!(fa.len() > 5, "expected a full render, got {} files", fa.len());
@@ -63,14 +80,19 @@ fn check_fails_on_a_hand_edit_and_passes_after_render() {
     ok(&run(&["render", "--check", "--out", out_s], tmp.path(), &[]));
 
     let edited = out.join("dgraph/statefulset-demo-dgraph-alpha.yaml");
-    let text = std::fs::read_to_string(&edited).expect("read").replace("replicas: 3", "replicas: 4");
+    let text = std::fs::read_to_string(&edited)
+        .expect("read")
+        .replace("replicas: 3", "replicas: 4");
     std::fs::write(&edited, text).expect("hand edit");
 
     let check = run(&["render", "--check", "--out", out_s], tmp.path(), &[]);
     assert_eq!(check.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&check.stderr);
     assert!(stderr.contains("dgraph/statefulset-demo-dgraph-alpha.yaml"), "{stderr}");
-    assert!(stderr.contains(&format!("run `cargo xtask render --out {out_s}`")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("run `cargo xtask render --out {out_s}`")),
+        "{stderr}"
+    );
 
     let diff = run(&["render", "--diff", "--out", out_s], tmp.path(), &[]);
     assert_eq!(diff.status.code(), Some(1));
@@ -89,11 +111,28 @@ fn check_reports_a_stale_file() {
     let overlay = tmp.path().join("nomesh.yaml");
     std::fs::write(&overlay, "dgraph: {release: other}\n").expect("overlay");
     ok(&run(&["render", "--out", out_s], tmp.path(), &[]));
-    let check = run(&["render", "--check", "--out", out_s, "--values", overlay.to_str().expect("utf-8")], tmp.path(), &[]);
+    let check = run(
+        &[
+            "render",
+            "--check",
+            "--out",
+            out_s,
+            "--values",
+            overlay.to_str().expect("utf-8"),
+        ],
+        tmp.path(),
+        &[],
+    );
     assert_eq!(check.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&check.stderr);
-    assert!(stderr.contains("stale     dgraph/statefulset-demo-dgraph-alpha.yaml"), "{stderr}");
-    assert!(stderr.contains("missing   dgraph/statefulset-other-dgraph-alpha.yaml"), "{stderr}");
+    assert!(
+        stderr.contains("stale     dgraph/statefulset-demo-dgraph-alpha.yaml"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("missing   dgraph/statefulset-other-dgraph-alpha.yaml"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -101,8 +140,15 @@ fn bad_values_fail_with_the_file_and_key() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let overlay = tmp.path().join("bad.yaml");
     std::fs::write(&overlay, "dgraph:\n  zero:\n    replicas: 2\n").expect("overlay");
-    let out = run(&["render", "--check", "--values", overlay.to_str().expect("utf-8")], tmp.path(), &[]);
+    let out = run(
+        &["render", "--check", "--values", overlay.to_str().expect("utf-8")],
+        tmp.path(),
+        &[],
+    );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("bad.yaml: `dgraph.zero.replicas`: 2 is even"), "{stderr}");
+    assert!(
+        stderr.contains("bad.yaml: `dgraph.zero.replicas`: 2 is even"),
+        "{stderr}"
+    );
 }
