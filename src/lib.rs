@@ -6,6 +6,7 @@
 //! [`output::Tree`] → [`output::write`] (atomic) or [`output::changes`] (`--check`).
 
 pub mod bundles;
+pub mod certs;
 pub mod error;
 pub mod manifest;
 pub mod output;

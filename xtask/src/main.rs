@@ -1,6 +1,8 @@
 //! `cargo xtask`: the command line over the meshgen library. Thin on purpose:
 //! every behaviour lives in the library so other tooling can call it directly.
 
+mod certs;
+
 use std::process::ExitCode;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -18,6 +20,8 @@ struct Cli {
 enum Command {
     /// Render every bundle into the output directory (generated/ by default).
     Render(RenderArgs),
+    /// Linkerd identity and webhook certificates in certs/: init, import, check, rotate.
+    Certs(certs::CertsArgs),
 }
 
 #[derive(clap::Args)]
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Render(args) => render(&args),
+        Command::Certs(args) => return certs::run(&args, repo_root()),
     };
     match result {
         Ok(code) => code,
