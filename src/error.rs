@@ -44,6 +44,10 @@ pub enum Error {
         second: String,
     },
 
+    /// Certificates are missing, invalid or expired.
+    #[error("{message}\n  help: {help}")]
+    Certs { message: String, help: String },
+
     /// A filesystem operation failed.
     #[error("{path}: {action}: {source}")]
     Io {

@@ -17,6 +17,7 @@ pub mod values;
 pub mod yaml;
 
 pub use camino::{Utf8Path, Utf8PathBuf};
+pub use certs::CertStore;
 pub use error::{Error, Result};
 pub use manifest::Manifest;
 pub use render::{render, Rendered};
@@ -36,6 +37,31 @@ pub fn load_values(overlays: &[ValuesSource]) -> Result<Values> {
     Values::from_sources(&sources)
 }
 
+/// Loads the certificate store in `dir` (the committed `certs/`). Private keys are
+/// optional: without them the render skips the Secrets that hold them.
+pub fn load_certs(dir: &Utf8Path) -> Result<CertStore> {
+    CertStore::load(dir).map_err(|e| Error::Certs {
+        message: e.to_string(),
+        help: "run `cargo xtask certs init` to mint certificates, or `cargo xtask certs import` to bring your own"
+            .into(),
+    })
+}
+
+/// Verifies the certificates at `now` (the caller's clock: the library reads none).
+/// Errors (expired, wrong algorithm, broken chain, ...) fail the render. The report
+/// returned carries the warnings (such as "expires within 60 days") and the key files
+/// absent on this machine, for which the Secrets are skipped.
+pub fn check_certs(certs: &CertStore, now: certs::time::OffsetDateTime) -> Result<certs::CheckReport> {
+    let report = certs.check(now);
+    if report.is_ok() {
+        return Ok(report);
+    }
+    Err(Error::Certs {
+        message: report.errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+        help: "fix or replace the certificates named above (`cargo xtask certs --help` lists the commands); nothing was written".into(),
+    })
+}
+
 /// The two output trees of a render.
 #[derive(Debug, Clone)]
 pub struct Trees {
@@ -46,8 +72,8 @@ pub struct Trees {
 }
 
 /// Renders `templates` with `values` into the output trees, checking every object.
-pub fn render_trees(values: &Values, templates: &TemplateSet) -> Result<Trees> {
-    let rendered = render(values, templates)?;
+pub fn render_trees(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Result<Trees> {
+    let rendered = render(values, certs, templates)?;
     let secrets = (!rendered.secrets.is_empty()).then(|| output::Tree::private(rendered.secrets));
     Ok(Trees {
         generated: output::Tree::public(rendered.files),
@@ -58,8 +84,14 @@ pub fn render_trees(values: &Values, templates: &TemplateSet) -> Result<Trees> {
 /// Renders, then writes both trees. The render completes (and every object is
 /// checked) before anything is written, so a failure leaves both directories as
 /// they were; each directory is then replaced atomically.
-pub fn generate(values: &Values, templates: &TemplateSet, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<Written> {
-    let trees = render_trees(values, templates)?;
+pub fn generate(
+    values: &Values,
+    certs: &CertStore,
+    templates: &TemplateSet,
+    out: &Utf8Path,
+    secrets_out: &Utf8Path,
+) -> Result<Written> {
+    let trees = render_trees(values, certs, templates)?;
     let generated = output::write(out, &trees.generated)?;
     let secrets = match &trees.secrets {
         Some(tree) => Some(output::write(secrets_out, tree)?),

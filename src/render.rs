@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use minijinja::Value;
 
+use crate::certs::CertStore;
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::templates::{template_error, TemplateSet};
@@ -25,12 +26,12 @@ pub struct Rendered {
 
 /// Renders every template with `values`, parses and schema-checks every object.
 /// Any failure fails the whole render, so a caller never holds a partial result.
-pub fn render(values: &Values, templates: &TemplateSet) -> Result<Rendered> {
+pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Result<Rendered> {
     let env = templates.environment()?;
-    let context = Value::from(minijinja::value::Serde(crate::bundles::Context::new(values)));
+    let context = Value::from(minijinja::value::Serde(crate::bundles::Context::new(values, certs)?));
     let mut rendered = Rendered::default();
     let mut origin: BTreeMap<String, String> = BTreeMap::new();
-    for file in templates.files() {
+    for file in templates.object_templates() {
         let Some((bundle, _)) = file.name.split_once('/') else {
             return Err(Error::Document {
                 template: file.name.clone(),

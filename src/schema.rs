@@ -97,9 +97,9 @@ pub(crate) fn first_difference(original: &Json, back: &Json, path: String) -> Op
                             return Some(found);
                         }
                     }
-                    None if value.is_null() => {
-                        return Some((join(key), "is null; omit the field instead".into()));
-                    }
+                    // An explicit null means "absent" to the API server; upstream
+                    // charts write some (an empty `resources:`), so they are kept.
+                    None if value.is_null() => {}
                     None => {
                         return Some((
                             join(key),

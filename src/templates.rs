@@ -57,6 +57,14 @@ impl TemplateSet {
         &self.files
     }
 
+    /// The templates that render objects. Files whose name starts with `_` are
+    /// partials (macros) that other templates import.
+    pub fn object_templates(&self) -> impl Iterator<Item = &TemplateFile> {
+        self.files
+            .iter()
+            .filter(|f| !f.name.rsplit('/').next().unwrap_or("").starts_with('_'))
+    }
+
     /// Builds the environment with every template loaded and checked for syntax.
     pub fn environment(&self) -> Result<Environment<'_>> {
         let mut env = Environment::new();
@@ -74,6 +82,7 @@ impl TemplateSet {
         env.remove_filter("escape");
         env.remove_filter("e");
         env.add_filter("shell_word", shell_word);
+        env.add_filter("fragment", fragment);
         for file in &self.files {
             env.add_template(&file.name, &file.source)
                 .map_err(|e| template_error(&file.name, &e))?;
@@ -130,13 +139,14 @@ pub(crate) fn template_error(name: &str, err: &minijinja::Error) -> Error {
     }
 }
 
-/// Writes every value as JSON, except words already checked by `shell_word`.
+/// Writes every value as JSON, except words checked by `shell_word` and
+/// template fragments placed by `fragment`.
 fn json_formatter(
     out: &mut minijinja::Output,
     _state: &mut minijinja::State,
     value: &Value,
 ) -> std::result::Result<(), minijinja::Error> {
-    if let Some(word) = value.downcast_object_ref::<ShellWord>() {
+    if let Some(word) = value.downcast_object_ref::<RawText>() {
         return out.write_str(&word.0).map_err(minijinja::Error::from);
     }
     if value.is_undefined() {
@@ -150,13 +160,40 @@ fn json_formatter(
     out.write_str(&json).map_err(minijinja::Error::from)
 }
 
-/// A word that may be spliced into a shell script unquoted.
+/// Template text (a macro's output or a `{% set %}` capture) placed into another
+/// template as YAML, with every line after the first indented by `indent` spaces
+/// so that it nests where the call stands. Only template output is accepted: its
+/// values were JSON-escaped when it was rendered. A plain value is refused, so this
+/// cannot be used to write a value unescaped.
+fn fragment(value: Value, indent: usize) -> std::result::Result<Value, minijinja::Error> {
+    if !value.is_safe() {
+        return Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            "fragment: only a macro call or a {% set %} block can be placed as YAML",
+        ));
+    }
+    let text = value.to_string();
+    let pad = " ".repeat(indent);
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.trim_end_matches('\n').split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            if !line.is_empty() {
+                out.push_str(&pad);
+            }
+        }
+        out.push_str(line);
+    }
+    Ok(Value::from_object(RawText(out)))
+}
+
+/// Text written as it is: a word checked by `shell_word`, or a template fragment.
 #[derive(Debug)]
-struct ShellWord(String);
+struct RawText(String);
 
-impl Object for ShellWord {}
+impl Object for RawText {}
 
-impl fmt::Display for ShellWord {
+impl fmt::Display for RawText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -168,7 +205,7 @@ fn shell_word(value: Value) -> std::result::Result<Value, minijinja::Error> {
     let text = value.to_string();
     let ok = !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "-._:,/=".contains(c));
     if ok {
-        Ok(Value::from_object(ShellWord(text)))
+        Ok(Value::from_object(RawText(text)))
     } else {
         Err(minijinja::Error::new(
             ErrorKind::InvalidOperation,
@@ -206,6 +243,17 @@ mod tests {
         let src =
             "{% set s %}\nrun {{ name|shell_word }} --x {{ list|join(',')|shell_word }}\n{% endset %}\nk: {{ s }}";
         assert_eq!(render(src, ctx).unwrap(), "k: \"run demo --x a,b\\n\"");
+    }
+
+    #[test]
+    fn fragments_nest_macro_output() {
+        let src =
+            "{% macro c(n) %}\nname: {{ n }}\nimage: x\n{% endmacro %}\nlist:\n  - {{ c(\"a: b\")|fragment(4) }}\n";
+        assert_eq!(
+            render(src, minijinja::context! {}).unwrap(),
+            "list:\n  - name: \"a: b\"\n    image: x\n"
+        );
+        assert!(render("{{ v|fragment(2) }}", minijinja::context! { v => "k: v" }).is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod check;
 pub mod dgraph;
+pub mod linkerd;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,7 @@ pub use check::{dns_label, qualified_key};
 pub struct Values {
     /// The cluster's DNS domain, as configured in kubelet (`--cluster-domain`).
     pub cluster_domain: String,
+    pub linkerd: linkerd::Linkerd,
     pub dgraph: dgraph::Dgraph,
 }
 
@@ -100,6 +102,7 @@ impl Values {
 
     fn validate(&self, p: &mut Problems) {
         p.check("clusterDomain", check::dns_subdomain(&self.cluster_domain));
+        self.linkerd.validate(p);
         self.dgraph.validate(p);
     }
 }

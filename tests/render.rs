@@ -16,7 +16,7 @@ fn overlay(text: &str) -> ValuesSource {
 /// Renders the default values plus `overlay` and parses the Alpha StatefulSet back.
 fn alpha_statefulset(overlay_text: &str) -> (String, Value) {
     let values = load_values(&[overlay(overlay_text)]).unwrap_or_else(|e| panic!("{e}"));
-    let trees = render_trees(&values, &TemplateSet::embedded()).unwrap_or_else(|e| panic!("{e}"));
+    let trees = render_trees(&values, &certs(), &TemplateSet::embedded()).unwrap_or_else(|e| panic!("{e}"));
     let text = trees.generated.files["dgraph/statefulset-demo-dgraph-alpha.yaml"].clone();
     let parsed = meshgen::yaml::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     (text, parsed)
@@ -109,7 +109,14 @@ fn previous_render() -> (tempfile::TempDir, Utf8PathBuf, BTreeMap<String, Vec<u8
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = Utf8PathBuf::from_path_buf(tmp.path().join("generated")).expect("utf-8 path");
     let values = load_values(&[]).expect("defaults");
-    generate(&values, &TemplateSet::embedded(), &out, &out.with_file_name("secrets")).expect("first render");
+    generate(
+        &values,
+        &certs(),
+        &TemplateSet::embedded(),
+        &out,
+        &out.with_file_name("secrets"),
+    )
+    .expect("first render");
     let snapshot = read_tree(&out);
     (tmp, out, snapshot)
 }
@@ -142,7 +149,14 @@ fn fixture(name: &str) -> TemplateSet {
 fn misspelt_field_names_the_object_and_path_and_writes_nothing() {
     let (_tmp, out, before) = previous_render();
     let values = load_values(&[]).expect("defaults");
-    let err = generate(&values, &fixture("misspelt"), &out, &out.with_file_name("secrets")).expect_err("must fail");
+    let err = generate(
+        &values,
+        &certs(),
+        &fixture("misspelt"),
+        &out,
+        &out.with_file_name("secrets"),
+    )
+    .expect_err("must fail");
     match &err {
         Error::Schema { object, path, message } => {
             assert!(object.contains("StatefulSet dgraph/demo-dgraph-zero"), "{object}");
@@ -158,7 +172,14 @@ fn misspelt_field_names_the_object_and_path_and_writes_nothing() {
 fn failure_partway_through_leaves_the_previous_output() {
     let (_tmp, out, before) = previous_render();
     let values = load_values(&[]).expect("defaults");
-    let err = generate(&values, &fixture("failing"), &out, &out.with_file_name("secrets")).expect_err("must fail");
+    let err = generate(
+        &values,
+        &certs(),
+        &fixture("failing"),
+        &out,
+        &out.with_file_name("secrets"),
+    )
+    .expect_err("must fail");
     let text = err.to_string();
     assert!(
         text.contains("dgraph/b-broken.yaml.j2") && text.contains("noSuchKey"),
@@ -170,7 +191,7 @@ fn failure_partway_through_leaves_the_previous_output() {
 #[test]
 fn default_render_has_the_expected_objects() {
     let values = load_values(&[]).expect("defaults");
-    let trees = render_trees(&values, &TemplateSet::embedded()).expect("render");
+    let trees = render_trees(&values, &certs(), &TemplateSet::embedded()).expect("render");
     let files: Vec<&str> = trees.generated.files.keys().map(String::as_str).collect();
     assert_eq!(
         files,
@@ -196,4 +217,9 @@ fn default_render_has_the_expected_objects() {
             );
         }
     }
+}
+
+/// The certificates committed in certs/ (public halves only in a fresh clone).
+fn certs() -> meshgen::CertStore {
+    meshgen::load_certs(meshgen::Utf8Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/certs"))).expect("certs/ loads")
 }

@@ -17,7 +17,7 @@ fn rendered_files() {
             text,
         };
         let values = load_values(&[overlay]).unwrap_or_else(|e| panic!("{e}"));
-        let trees = render_trees(&values, &TemplateSet::embedded()).unwrap_or_else(|e| panic!("{e}"));
+        let trees = render_trees(&values, &certs(), &TemplateSet::embedded()).unwrap_or_else(|e| panic!("{e}"));
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path("../snapshots");
         settings.set_prepend_module_to_snapshot(false);
@@ -30,4 +30,9 @@ fn rendered_files() {
             }
         });
     });
+}
+
+/// The certificates committed in certs/ (public halves only in a fresh clone).
+fn certs() -> meshgen::CertStore {
+    meshgen::load_certs(meshgen::Utf8Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/certs"))).expect("certs/ loads")
 }

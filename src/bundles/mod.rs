@@ -1,10 +1,13 @@
 //! The context each bundle's templates see: the values, plus derived views that
-//! keep names and labels consistent across objects.
+//! keep names, labels and certificate material consistent across objects.
 
 pub mod dgraph;
+pub mod linkerd;
 
 use serde::Serialize;
 
+use crate::certs::CertStore;
+use crate::error::Result;
 use crate::values::Values;
 
 #[derive(Debug, Serialize)]
@@ -12,13 +15,15 @@ use crate::values::Values;
 pub struct Context<'a> {
     pub values: &'a Values,
     pub dgraph: dgraph::View,
+    pub linkerd: linkerd::View,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(values: &'a Values) -> Self {
-        Self {
+    pub fn new(values: &'a Values, certs: &CertStore) -> Result<Self> {
+        Ok(Self {
             values,
             dgraph: dgraph::View::new(&values.dgraph),
-        }
+            linkerd: linkerd::View::new(values, certs)?,
+        })
     }
 }

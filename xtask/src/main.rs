@@ -35,6 +35,9 @@ struct RenderArgs {
     /// Where Secrets holding private keys go (never commit this directory).
     #[arg(long = "secrets-out", value_name = "DIR")]
     secrets_out: Option<Utf8PathBuf>,
+    /// The certificate store: public certificates (committed) and private keys (gitignored).
+    #[arg(long, value_name = "DIR")]
+    certs: Option<Utf8PathBuf>,
     /// Write nothing; fail if the output directory differs from a fresh render.
     #[arg(long)]
     check: bool,
@@ -72,13 +75,21 @@ fn render(args: &RenderArgs) -> meshgen::Result<ExitCode> {
         .collect::<meshgen::Result<Vec<_>>>()?;
     let values = meshgen::load_values(&overlays)?;
     let templates = TemplateSet::embedded();
+    let certs_dir = args.certs.clone().unwrap_or_else(|| repo_root().join("certs"));
+    let certs = meshgen::load_certs(&certs_dir)?.shown_as(args.certs.clone().unwrap_or_else(|| "certs".into()));
+    // The clock decides only whether the certificates are still valid; it never
+    // reaches a rendered byte.
+    let report = meshgen::check_certs(&certs, meshgen::certs::time::OffsetDateTime::now_utc())?;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
     let out = args.out.clone().unwrap_or_else(|| repo_root().join("generated"));
     let secrets_out = args.secrets_out.clone().unwrap_or_else(|| repo_root().join("secrets"));
     let shown = args.out.clone().unwrap_or_else(|| "generated".into());
 
     if args.check || args.diff {
         // Only the committed tree is checked: secrets/ is private to each machine.
-        let trees = meshgen::render_trees(&values, &templates)?;
+        let trees = meshgen::render_trees(&values, &certs, &templates)?;
         let changes = output::changes(&out, &trees.generated);
         if args.diff {
             print!("{}", output::diff(&out, &trees.generated));
@@ -98,7 +109,7 @@ fn render(args: &RenderArgs) -> meshgen::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
 
-    let written = meshgen::generate(&values, &templates, &out, &secrets_out)?;
+    let written = meshgen::generate(&values, &certs, &templates, &out, &secrets_out)?;
     if written.generated.is_empty() {
         println!("{shown}/ is up to date ({} files)", written.files);
     } else {

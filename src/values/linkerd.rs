@@ -1,0 +1,168 @@
+//! Values of the Linkerd bundles (CRDs and control plane), pinned to edge-26.8.3.
+//! Key names follow the upstream chart where one exists, so that a reader who knows
+//! `linkerd install --set …` finds the same knob here.
+
+use serde::{Deserialize, Serialize};
+
+use super::check;
+use super::dgraph::PullPolicy;
+use super::Problems;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Linkerd {
+    /// Namespace of the control plane.
+    pub namespace: String,
+    /// The Linkerd release; also the tag of every Linkerd image.
+    pub version: String,
+    /// Trust domain of mesh identities (`<sa>.<ns>.serviceaccount.identity.<ns>.<trustDomain>`).
+    pub trust_domain: String,
+    /// Image registry prefix, with `linkerd install --registry` semantics: it replaces
+    /// `cr.l5d.io/linkerd` in every Linkerd image name.
+    pub registry: String,
+    pub image_pull_policy: PullPolicy,
+    /// What upstream's values-ha.yaml sets: 3 replicas, PodDisruptionBudgets, pod
+    /// anti-affinity, resource requests and limits, webhooks that fail closed.
+    pub high_availability: bool,
+    /// Pod and service networks of the cluster; traffic to them is meshed.
+    pub cluster_networks: Vec<String>,
+    pub controller_log_level: LogLevel,
+    pub proxy: Proxy,
+    pub identity: Identity,
+    pub tracing: Tracing,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Proxy {
+    /// The proxy's log filter, e.g. `warn,linkerd=info`.
+    pub log_level: String,
+    pub log_format: LogFormat,
+    /// What a pod without a Server or policy annotation admits.
+    pub default_inbound_policy: InboundPolicy,
+    pub resources: ProxyResources,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Plain,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum InboundPolicy {
+    AllUnauthenticated,
+    AllAuthenticated,
+    ClusterUnauthenticated,
+    ClusterAuthenticated,
+    Deny,
+    Audit,
+}
+
+/// Requests and limits of the proxy sidecar; an empty string leaves one unset.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProxyResources {
+    pub cpu: RequestLimit,
+    pub memory: RequestLimit,
+    pub ephemeral_storage: RequestLimit,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequestLimit {
+    pub request: String,
+    pub limit: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Identity {
+    pub issuer: Issuer,
+    /// Lifetime of the workload certificates the identity controller issues.
+    pub issuance_lifetime: String,
+    pub clock_skew_allowance: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Issuer {
+    /// `linkerd.io/tls`: meshgen renders the issuer Secret from certs/.
+    /// `kubernetes.io/tls`: an external issuer (cert-manager) manages that Secret.
+    pub scheme: IssuerScheme,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum IssuerScheme {
+    #[serde(rename = "linkerd.io/tls")]
+    LinkerdTls,
+    #[serde(rename = "kubernetes.io/tls")]
+    KubernetesTls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Tracing {
+    /// Proxies and controllers export spans to the collector.
+    pub enabled: bool,
+    /// OpenTelemetry collector address (host:port).
+    pub collector: String,
+    /// The collector's mesh identity, so that proxies talk to it over mTLS.
+    pub collector_service_account: String,
+    pub collector_namespace: String,
+}
+
+impl Linkerd {
+    pub(crate) fn validate(&self, p: &mut Problems) {
+        p.check("linkerd.namespace", check::dns_label(&self.namespace));
+        p.check("linkerd.trustDomain", check::dns_subdomain(&self.trust_domain));
+        p.non_empty("linkerd.version", &self.version);
+        p.non_empty("linkerd.registry", &self.registry);
+        for (i, net) in self.cluster_networks.iter().enumerate() {
+            p.check(&format!("linkerd.clusterNetworks[{i}]"), check::cidr(net));
+        }
+        if self.cluster_networks.is_empty() {
+            p.add(
+                "linkerd.clusterNetworks",
+                "is empty",
+                "list the cluster's pod and service CIDRs",
+            );
+        }
+        p.non_empty("linkerd.proxy.logLevel", &self.proxy.log_level);
+        let r = &self.proxy.resources;
+        for (name, rl) in [
+            ("cpu", &r.cpu),
+            ("memory", &r.memory),
+            ("ephemeralStorage", &r.ephemeral_storage),
+        ] {
+            for (kind, v) in [("request", &rl.request), ("limit", &rl.limit)] {
+                if !v.is_empty() {
+                    p.check(&format!("linkerd.proxy.resources.{name}.{kind}"), check::quantity(v));
+                }
+            }
+        }
+        if self.tracing.enabled {
+            p.non_empty("linkerd.tracing.collector", &self.tracing.collector);
+            p.check(
+                "linkerd.tracing.collectorNamespace",
+                check::dns_label(&self.tracing.collector_namespace),
+            );
+            p.check(
+                "linkerd.tracing.collectorServiceAccount",
+                check::dns_subdomain(&self.tracing.collector_service_account),
+            );
+        }
+    }
+}
