@@ -128,6 +128,13 @@ fn render(args: &RenderArgs) -> meshgen::Result<ExitCode> {
             changes.len()
         );
     }
+    if !report.keys_absent.is_empty() {
+        println!(
+            "secrets skipped: no private keys here ({}). Mint them with `cargo xtask certs init`, \
+             or bring your own with `cargo xtask certs import`; generated/ is complete without them",
+            report.keys_absent.join(", ")
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

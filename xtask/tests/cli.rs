@@ -152,3 +152,110 @@ fn bad_values_fail_with_the_file_and_key() {
         "{stderr}"
     );
 }
+
+/// Mints a certificate store whose validity starts `days_ago` days before today.
+fn mint_store(dir: &Path, days_ago: i64) {
+    use meshgen::certs::time::{Duration, OffsetDateTime, Time};
+    let start = (OffsetDateTime::now_utc() - Duration::days(days_ago)).replace_time(Time::MIDNIGHT);
+    let stamp = format!(
+        "{:04}-{:02}-{:02}T00:00:00Z",
+        start.year(),
+        u8::from(start.month()),
+        start.day()
+    );
+    let d = dir.to_str().expect("utf-8");
+    // `certs init` checks what it minted, so it fails for a store that has already
+    // expired; the files are written all the same, which is what these tests need.
+    let _ = run(
+        &["certs", "init", "--dir", d, "--not-before", &stamp],
+        dir.parent().expect("parent"),
+        &[],
+    );
+    assert!(dir.join("issuer.crt").exists(), "certs init wrote no issuer");
+}
+
+#[test]
+fn an_expired_issuer_fails_the_render_and_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let certs = tmp.path().join("certs");
+    // One year and a day ago: the issuer (1 year) has expired, the anchor (10 years) has not.
+    mint_store(&certs, 366);
+    let out = tmp.path().join("generated");
+    let result = run(
+        &[
+            "render",
+            "--certs",
+            certs.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        tmp.path(),
+        &[],
+    );
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(stderr.contains("issuer.crt") && stderr.contains("expired"), "{stderr}");
+    assert!(!out.exists(), "nothing may be written after a certificate error");
+}
+
+#[test]
+fn an_issuer_near_expiry_warns_but_renders() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let certs = tmp.path().join("certs");
+    // 335 days into a 365-day issuer: 30 days left, inside the 60-day warning window.
+    mint_store(&certs, 335);
+    let out = tmp.path().join("generated");
+    let result = run(
+        &[
+            "render",
+            "--certs",
+            certs.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        tmp.path(),
+        &[],
+    );
+    ok(&result);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(stderr.contains("warning:") && stderr.contains("issuer.crt"), "{stderr}");
+    assert!(out.join("meshgen.lock").exists());
+}
+
+#[test]
+fn without_private_keys_the_secrets_are_skipped_with_a_hint() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let certs = tmp.path().join("certs");
+    mint_store(&certs, 0);
+    for entry in walk(&certs) {
+        if entry.extension().is_some_and(|e| e == "key") {
+            std::fs::remove_file(&entry).expect("remove key");
+        }
+    }
+    let out = tmp.path().join("generated");
+    let secrets = tmp.path().join("secrets");
+    let result = run(
+        &[
+            "render",
+            "--certs",
+            certs.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--secrets-out",
+            secrets.to_str().expect("utf-8"),
+        ],
+        tmp.path(),
+        &[],
+    );
+    ok(&result);
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    assert!(
+        stdout.contains("secrets skipped") && stdout.contains("cargo xtask certs init"),
+        "{stdout}"
+    );
+    assert!(!secrets.exists(), "no keys, so no Secrets");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    files(dir).into_iter().map(|(p, _)| dir.join(p)).collect()
+}
