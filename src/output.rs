@@ -24,7 +24,7 @@ pub const LOCK_FILE: &str = "meshgen.lock";
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tree {
     pub files: BTreeMap<String, String>,
-    /// Unix permission bits for files and directories (private trees use 0600/0700).
+    /// Private trees (secrets/) get owner-only permissions: files 0600, directories 0700.
     pub private: bool,
 }
 

@@ -181,17 +181,7 @@ fn an_expired_issuer_fails_the_render_and_writes_nothing() {
     // One year and a day ago: the issuer (1 year) has expired, the anchor (10 years) has not.
     mint_store(&certs, 366);
     let out = tmp.path().join("generated");
-    let result = run(
-        &[
-            "render",
-            "--certs",
-            certs.to_str().expect("utf-8"),
-            "--out",
-            out.to_str().expect("utf-8"),
-        ],
-        tmp.path(),
-        &[],
-    );
+    let result = render_with(&certs, &out, &tmp.path().join("secrets"));
     assert_eq!(result.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(stderr.contains("issuer.crt") && stderr.contains("expired"), "{stderr}");
@@ -205,17 +195,7 @@ fn an_issuer_near_expiry_warns_but_renders() {
     // 335 days into a 365-day issuer: 30 days left, inside the 60-day warning window.
     mint_store(&certs, 335);
     let out = tmp.path().join("generated");
-    let result = run(
-        &[
-            "render",
-            "--certs",
-            certs.to_str().expect("utf-8"),
-            "--out",
-            out.to_str().expect("utf-8"),
-        ],
-        tmp.path(),
-        &[],
-    );
+    let result = render_with(&certs, &out, &tmp.path().join("secrets"));
     ok(&result);
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(stderr.contains("warning:") && stderr.contains("issuer.crt"), "{stderr}");
@@ -234,19 +214,7 @@ fn without_private_keys_the_secrets_are_skipped_with_a_hint() {
     }
     let out = tmp.path().join("generated");
     let secrets = tmp.path().join("secrets");
-    let result = run(
-        &[
-            "render",
-            "--certs",
-            certs.to_str().expect("utf-8"),
-            "--out",
-            out.to_str().expect("utf-8"),
-            "--secrets-out",
-            secrets.to_str().expect("utf-8"),
-        ],
-        tmp.path(),
-        &[],
-    );
+    let result = render_with(&certs, &out, &secrets);
     ok(&result);
     let stdout = String::from_utf8_lossy(&result.stdout);
     assert!(
@@ -254,6 +222,22 @@ fn without_private_keys_the_secrets_are_skipped_with_a_hint() {
         "{stdout}"
     );
     assert!(!secrets.exists(), "no keys, so no Secrets");
+}
+
+/// `render` with an explicit cert store and output directories.
+fn render_with(certs: &Path, out: &Path, secrets: &Path) -> Output {
+    let arg = |p: &Path| p.to_str().expect("utf-8").to_string();
+    let args = [
+        "render".to_string(),
+        "--certs".into(),
+        arg(certs),
+        "--out".into(),
+        arg(out),
+        "--secrets-out".into(),
+        arg(secrets),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&args, certs.parent().expect("parent"), &[])
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
