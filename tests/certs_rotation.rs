@@ -1,44 +1,18 @@
 //! Issuer rotation, Linkerd's three-step trust-anchor rotation, and importing an identity.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+use common::{fresh, init, now, tempdir};
 use std::fs;
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8Path;
 use meshgen::certs::store::{CA_BUNDLE, CA_CRT, CA_KEY, ISSUER_CRT, ISSUER_KEY};
 use meshgen::certs::{
-    parse_rfc3339, verify_identity, AnchorRotation, CertError, CertStore, Change, KeyPair, MintError, PemSource, Role,
-    StoreError, StoreSettings, Warning,
+    verify_identity, AnchorRotation, CertError, CertStore, Change, KeyPair, PemSource, Role, StoreError, StoreSettings,
+    Warning,
 };
-use time::{Duration, OffsetDateTime};
 
 const ISSUER_CN: &str = "identity.linkerd.cluster.local";
-
-fn start() -> OffsetDateTime {
-    parse_rfc3339("2026-01-01T00:00:00Z").unwrap()
-}
-
-fn now() -> OffsetDateTime {
-    start() + Duration::days(30)
-}
-
-fn tempdir() -> (tempfile::TempDir, Utf8PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = Utf8PathBuf::from_path_buf(tmp.path().join("certs")).unwrap();
-    (tmp, dir)
-}
-
-fn fresh(_: &str) -> Result<KeyPair, MintError> {
-    KeyPair::generate()
-}
-
-fn init(dir: &Utf8Path) -> CertStore {
-    let mut store = CertStore::load(dir).unwrap().shown_as("certs");
-    store
-        .init(StoreSettings::default(), start(), false, &mut fresh)
-        .unwrap();
-    store.write().unwrap();
-    store
-}
 
 fn read(dir: &Utf8Path, file: &str) -> String {
     fs::read_to_string(dir.join(file)).unwrap()

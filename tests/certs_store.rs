@@ -1,15 +1,17 @@
 //! The certificate directory: layout, init, reproducibility, check.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+use common::{fresh, init, now, start, tempdir};
 use std::fs;
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8Path;
 use meshgen::certs::store::{CA_CRT, ISSUER_CRT, ISSUER_KEY, VALIDITY_FILE};
 use meshgen::certs::{
-    mint_issuer, parse_rfc3339, CertError, CertStore, KeyPair, MintError, Role, StoreError, StoreSettings, Validity,
-    ValidityRecord, Warning, ISSUER_LIFETIME,
+    mint_issuer, CertError, CertStore, Role, StoreError, StoreSettings, Validity, ValidityRecord, Warning,
+    ISSUER_LIFETIME,
 };
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 const SERVICES: [&str; 5] = [
     "linkerd-proxy-injector",
@@ -18,33 +20,6 @@ const SERVICES: [&str; 5] = [
     "tap",
     "tap-injector",
 ];
-
-fn start() -> OffsetDateTime {
-    parse_rfc3339("2026-01-01T00:00:00Z").unwrap()
-}
-
-fn now() -> OffsetDateTime {
-    start() + Duration::days(30)
-}
-
-fn tempdir() -> (tempfile::TempDir, Utf8PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = Utf8PathBuf::from_path_buf(tmp.path().join("certs")).unwrap();
-    (tmp, dir)
-}
-
-fn fresh(_: &str) -> Result<KeyPair, MintError> {
-    KeyPair::generate()
-}
-
-fn init(dir: &Utf8Path) -> CertStore {
-    let mut store = CertStore::load(dir).unwrap();
-    store
-        .init(StoreSettings::default(), start(), false, &mut fresh)
-        .unwrap();
-    store.write().unwrap();
-    store
-}
 
 /// Every file under `dir`, relative path → bytes.
 fn snapshot(dir: &Utf8Path) -> Vec<(String, Vec<u8>)> {

@@ -1,0 +1,38 @@
+//! Helpers shared by the cert-store tests: a fixed clock and a freshly minted store.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use camino::{Utf8Path, Utf8PathBuf};
+use meshgen::certs::{parse_rfc3339, CertStore, KeyPair, MintError, StoreSettings};
+use time::{Duration, OffsetDateTime};
+
+/// When the test certificates start to be valid.
+pub fn start() -> OffsetDateTime {
+    parse_rfc3339("2026-01-01T00:00:00Z").unwrap()
+}
+
+/// A month into their validity.
+pub fn now() -> OffsetDateTime {
+    start() + Duration::days(30)
+}
+
+/// A temporary directory and the `certs` folder inside it (not created).
+pub fn tempdir() -> (tempfile::TempDir, Utf8PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Utf8PathBuf::from_path_buf(tmp.path().join("certs")).unwrap();
+    (tmp, dir)
+}
+
+/// A key source that generates every key afresh.
+pub fn fresh(_: &str) -> Result<KeyPair, MintError> {
+    KeyPair::generate()
+}
+
+/// Mints a complete store in `dir` and writes it; files are named `certs/...` in messages.
+pub fn init(dir: &Utf8Path) -> CertStore {
+    let mut store = CertStore::load(dir).unwrap().shown_as("certs");
+    store
+        .init(StoreSettings::default(), start(), false, &mut fresh)
+        .unwrap();
+    store.write().unwrap();
+    store
+}
