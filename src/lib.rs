@@ -7,6 +7,7 @@
 
 pub mod bundles;
 pub mod certs;
+pub mod crds;
 pub mod error;
 pub mod manifest;
 pub mod output;

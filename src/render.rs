@@ -47,24 +47,38 @@ pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Re
             message: format!("rendered text is not valid YAML: {message}"),
         })?;
         for doc in docs {
-            let manifest = Manifest::from_json(bundle, &file.name, doc)?;
-            manifest.check()?;
-            let path = manifest.file_name();
-            if let Some(first) = origin.insert(path.clone(), file.name.clone()) {
-                return Err(Error::DuplicateObject {
-                    file: path,
-                    first,
-                    second: file.name.clone(),
-                });
-            }
-            let tree = if manifest.kind == "Secret" {
-                &mut rendered.secrets
-            } else {
-                &mut rendered.files
-            };
-            tree.insert(path, manifest.to_file());
-            rendered.manifests.push(manifest);
+            rendered.add(Manifest::from_json(bundle, &file.name, doc)?, &mut origin)?;
         }
     }
+    // The CRDs are built in Rust (src/crds), then checked and written like template output.
+    for crd in crate::crds::all(values) {
+        rendered.add(
+            Manifest::from_json(crate::crds::BUNDLE, crate::crds::ORIGIN, crd)?,
+            &mut origin,
+        )?;
+    }
     Ok(rendered)
+}
+
+impl Rendered {
+    /// Checks one object and files it; `origin` maps each output path to what produced it.
+    fn add(&mut self, manifest: Manifest, origin: &mut BTreeMap<String, String>) -> Result<()> {
+        manifest.check()?;
+        let path = manifest.file_name();
+        if let Some(first) = origin.insert(path.clone(), manifest.template.clone()) {
+            return Err(Error::DuplicateObject {
+                file: path,
+                first,
+                second: manifest.template.clone(),
+            });
+        }
+        let tree = if manifest.kind == "Secret" {
+            &mut self.secrets
+        } else {
+            &mut self.files
+        };
+        tree.insert(path, manifest.to_file());
+        self.manifests.push(manifest);
+        Ok(())
+    }
 }

@@ -1,11 +1,13 @@
 //! Strict schema checks. A typed Kubernetes object is deserialised into its
 //! k8s-openapi type and serialised back; any field that does not survive the round
 //! trip is unknown to the API (a typo, or a field the server would silently drop)
-//! and is reported with its path.
+//! and is reported with its path. Custom resources of the CRDs in `crate::crds` are
+//! validated against their version's openAPIV3Schema instead.
 
 use k8s_openapi::api::admissionregistration::v1 as admission;
 use k8s_openapi::api::{apps, batch, core, networking, policy, rbac};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiext;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1 as apireg;
 use k8s_openapi::Resource;
 use serde::de::DeserializeOwned;
@@ -48,6 +50,19 @@ pub fn check(m: &Manifest) -> Result<()> {
         apiext::CustomResourceDefinition,
         apireg::APIService,
     );
+    if let Some(schema) = crate::crds::schema_for(&m.api_version, &m.kind) {
+        return custom_resource(m, schema);
+    }
+    if let Some(served) = served_versions(m) {
+        return Err(Error::Schema {
+            object: m.id(),
+            path: "apiVersion".into(),
+            message: format!(
+                "{} is not a served version of {}; use one of {served}",
+                m.api_version, m.kind
+            ),
+        });
+    }
     Err(Error::Schema {
         object: m.id(),
         path: "apiVersion/kind".into(),
@@ -56,6 +71,67 @@ pub fn check(m: &Manifest) -> Result<()> {
             m.api_version, m.kind
         ),
     })
+}
+
+/// The versions our CRDs serve for `m`'s group and kind, if one of them defines it.
+fn served_versions(m: &Manifest) -> Option<String> {
+    let group = m.api_version.split_once('/').map_or("", |(g, _)| g);
+    let def = crate::crds::definitions()
+        .iter()
+        .find(|d| d.group == group && d.kind == m.kind)?;
+    let names: Vec<String> = def.versions.iter().map(|v| format!("{group}/{}", v.name)).collect();
+    Some(names.join(", "))
+}
+
+/// A custom resource of one of our CRDs: `metadata` is the API server's ObjectMeta,
+/// everything else must satisfy the version's openAPIV3Schema. The first violation
+/// is reported; the message counts the others.
+fn custom_resource(m: &Manifest, schema: &Json) -> Result<()> {
+    let fail = |path: String, message: String| Error::Schema {
+        object: m.id(),
+        path,
+        message,
+    };
+    if let Some(meta) = m.body.get("metadata") {
+        let typed: ObjectMeta = serde_path_to_error::deserialize(meta).map_err(|e| {
+            fail(
+                format!("metadata.{}", e.path()).trim_end_matches('.').into(),
+                e.inner().to_string(),
+            )
+        })?;
+        let back =
+            serde_json::to_value(&typed).map_err(|e| fail("metadata".into(), format!("cannot serialise: {e}")))?;
+        if let Some((path, message)) = first_difference(meta, &back, "metadata".into()) {
+            return Err(fail(path, message));
+        }
+    }
+    // apiVersion, kind and metadata belong to the server, whatever the schema declares.
+    let mut body = m.body.clone();
+    let mut schema = schema.clone();
+    for key in ["apiVersion", "kind", "metadata"] {
+        if let Some(fields) = body.as_object_mut() {
+            fields.remove(key);
+        }
+        if let Some(props) = schema.get_mut("properties").and_then(Json::as_object_mut) {
+            props.remove(key);
+        }
+    }
+    let mut found = crate::crds::validate::validate(&body, &schema).into_iter();
+    match found.next() {
+        None => Ok(()),
+        Some(first) => {
+            let more = found.len();
+            let message = match more {
+                0 => first.message,
+                n => format!(
+                    "{} (and {n} more problem{})",
+                    first.message,
+                    if n == 1 { "" } else { "s" }
+                ),
+            };
+            Err(fail(first.path, message))
+        }
+    }
 }
 
 fn round_trip<T: DeserializeOwned + Serialize>(m: &Manifest) -> Result<()> {
@@ -125,6 +201,9 @@ pub(crate) fn first_difference(original: &Json, back: &Json, path: String) -> Op
             .enumerate()
             .find_map(|(i, (x, y))| first_difference(x, y, format!("{path}[{i}]"))),
         (a, b) if a == b => None,
+        // k8s-openapi reads some integers as floats (a CRD schema's `maximum`); the
+        // server treats 65535 and 65535.0 alike.
+        (Json::Number(a), Json::Number(b)) if a.as_f64() == b.as_f64() => None,
         (a, b) => Some((path, format!("written as {a} but the schema reads it as {b}"))),
     }
 }

@@ -193,8 +193,9 @@ fn default_render_has_the_expected_objects() {
     let values = load_values(&[]).expect("defaults");
     let trees = render_trees(&values, &certs(), &TemplateSet::embedded()).expect("render");
     let files: Vec<&str> = trees.generated.files.keys().map(String::as_str).collect();
+    let dgraph: Vec<&str> = files.iter().copied().filter(|f| f.starts_with("dgraph/")).collect();
     assert_eq!(
-        files,
+        dgraph,
         [
             "dgraph/configmap-demo-dgraph-alpha-config.yaml",
             "dgraph/namespace-dgraph.yaml",
@@ -205,10 +206,18 @@ fn default_render_has_the_expected_objects() {
             "dgraph/serviceaccount-dgraph.yaml",
             "dgraph/statefulset-demo-dgraph-alpha.yaml",
             "dgraph/statefulset-demo-dgraph-zero.yaml",
-            "meshgen.lock",
         ]
     );
-    assert!(trees.secrets.is_none(), "the Dgraph bundle has no Secrets");
+    let count = |bundle: &str| files.iter().filter(|f| f.starts_with(bundle)).count();
+    // The Namespace plus upstream's 37 control-plane objects, less the issuer Secret,
+    // which goes to secrets/; then the 10 CRDs.
+    assert_eq!(count("linkerd/"), 37);
+    assert_eq!(count("linkerd-crds/"), 10);
+    assert_eq!(
+        files.len(),
+        9 + 37 + 10 + 1,
+        "dgraph, linkerd, linkerd-crds and the lock file"
+    );
     for (file, content) in &trees.generated.files {
         if file.ends_with(".yaml") {
             assert!(

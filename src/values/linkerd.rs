@@ -128,8 +128,16 @@ impl Linkerd {
     pub(crate) fn validate(&self, p: &mut Problems) {
         p.check("linkerd.namespace", check::dns_label(&self.namespace));
         p.check("linkerd.trustDomain", check::dns_subdomain(&self.trust_domain));
-        p.non_empty("linkerd.version", &self.version);
-        p.non_empty("linkerd.registry", &self.registry);
+        p.check("linkerd.version", image_tag(&self.version));
+        p.check("linkerd.registry", registry(&self.registry));
+        p.check(
+            "linkerd.identity.issuanceLifetime",
+            duration(&self.identity.issuance_lifetime),
+        );
+        p.check(
+            "linkerd.identity.clockSkewAllowance",
+            duration(&self.identity.clock_skew_allowance),
+        );
         for (i, net) in self.cluster_networks.iter().enumerate() {
             p.check(&format!("linkerd.clusterNetworks[{i}]"), check::cidr(net));
         }
@@ -154,7 +162,7 @@ impl Linkerd {
             }
         }
         if self.tracing.enabled {
-            p.non_empty("linkerd.tracing.collector", &self.tracing.collector);
+            p.check("linkerd.tracing.collector", host_port(&self.tracing.collector));
             p.check(
                 "linkerd.tracing.collectorNamespace",
                 check::dns_label(&self.tracing.collector_namespace),
@@ -163,6 +171,141 @@ impl Linkerd {
                 "linkerd.tracing.collectorServiceAccount",
                 check::dns_subdomain(&self.tracing.collector_service_account),
             );
+        }
+    }
+}
+
+/// An image tag, as the OCI distribution spec allows it.
+fn image_tag(s: &str) -> Result<(), String> {
+    let ok = (1..=128).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    match ok {
+        true => Ok(()),
+        false => Err("use an image tag such as edge-26.8.3: letters, digits, '_', '.' and '-'".into()),
+    }
+}
+
+/// A registry host (with an optional port) and path, without a tag or a trailing '/'.
+fn registry(s: &str) -> Result<(), String> {
+    let host = s.split('/').next().unwrap_or("");
+    let ok = !host.is_empty()
+        && !s.ends_with('/')
+        && !s.contains("//")
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-._:/".contains(c))
+        && !s.split('/').skip(1).any(|part| part.contains(':'));
+    match ok {
+        true => Ok(()),
+        false => {
+            Err("write a registry and path without a tag or trailing '/', such as myregistry.azurecr.io/linkerd".into())
+        }
+    }
+}
+
+/// A Go duration such as `24h0m0s`, `20s` or `1h30m`, as the controllers parse it.
+fn duration(s: &str) -> Result<(), String> {
+    let help = || {
+        Err(format!(
+            "`{s}` is not a duration; write a number and unit such as 20s, 90m or 24h0m0s"
+        ))
+    };
+    let mut rest = s;
+    if rest.is_empty() {
+        return help();
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return help();
+        }
+        rest = &rest[digits..];
+        let Some(unit) = ["ns", "us", "µs", "ms", "s", "m", "h"]
+            .into_iter()
+            .filter(|u| rest.starts_with(u))
+            .max_by_key(|u| u.len())
+        else {
+            return help();
+        };
+        rest = &rest[unit.len()..];
+    }
+    Ok(())
+}
+
+/// `host:port`, the form of an OpenTelemetry collector address.
+fn host_port(s: &str) -> Result<(), String> {
+    let help = || {
+        Err(format!(
+            "`{s}` is not host:port; write e.g. collector.linkerd-jaeger.svc.cluster.local:4317"
+        ))
+    };
+    let Some((host, port)) = s.rsplit_once(':') else {
+        return help();
+    };
+    match (check::dns_subdomain(host), port.parse::<u16>()) {
+        (Ok(()), Ok(p)) if p > 0 && !host.is_empty() => Ok(()),
+        _ => help(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_tags() {
+        assert!(image_tag("edge-26.8.3").is_ok());
+        assert!(image_tag("stable-2.14.10").is_ok());
+        for bad in ["", "-x", "a:b", "a/b", &"x".repeat(129)] {
+            assert!(image_tag(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn registries() {
+        for ok in [
+            "cr.l5d.io/linkerd",
+            "myregistry.azurecr.io/linkerd",
+            "localhost:5000/l5d",
+            "ghcr.io",
+        ] {
+            assert!(registry(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "cr.l5d.io/linkerd/",
+            "/linkerd",
+            "cr.l5d.io/linkerd:edge",
+            "a b/c",
+            "a//b",
+        ] {
+            assert!(registry(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        for ok in ["24h0m0s", "20s", "1h30m", "1.5h", "100ms", "10µs"] {
+            assert!(duration(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "20", "s", "1d", "1h 30m", "-1s"] {
+            assert!(duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn host_ports() {
+        assert!(host_port("collector.linkerd-jaeger.svc.cluster.local:4317").is_ok());
+        for bad in [
+            "collector",
+            "collector:",
+            ":4317",
+            "collector:0",
+            "collector:99999",
+            "Col:1",
+        ] {
+            assert!(host_port(bad).is_err(), "{bad}");
         }
     }
 }
