@@ -433,7 +433,7 @@ fn the_crds_are_rendered_into_their_bundle_and_labelled_with_the_control_plane_n
     );
     assert_eq!(
         server["metadata"]["annotations"]["linkerd.io/created-by"],
-        crds::CREATED_BY
+        crds::created_by("edge-26.8.3").as_str()
     );
 }
 

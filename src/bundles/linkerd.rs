@@ -247,7 +247,7 @@ impl View {
                 proxy_name: image_name("proxy"),
                 debug_name: image_name("debug"),
             },
-            created_by: format!("meshgen linkerd/{}", l.version),
+            created_by: crate::crds::created_by(&l.version),
             heartbeat_schedule: heartbeat_schedule(&digest),
             proxy: ProxyView::new(values, &identity_suffix),
             controller_trace_collector: l.tracing.enabled.then(|| l.tracing.collector.clone()),

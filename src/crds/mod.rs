@@ -149,7 +149,7 @@ impl Definition {
     }
 
     /// The CustomResourceDefinition object for a control plane in `namespace`.
-    pub fn to_object(&self, namespace: &str) -> Json {
+    pub fn to_object(&self, namespace: &str, created_by: &str) -> Json {
         let mut names = Map::new();
         names.insert("kind".into(), self.kind.into());
         if self.list_kind {
@@ -169,7 +169,7 @@ impl Definition {
             "kind": "CustomResourceDefinition",
             "metadata": {
                 "name": self.name(),
-                "annotations": {"linkerd.io/created-by": CREATED_BY},
+                "annotations": {"linkerd.io/created-by": created_by},
                 "labels": {"linkerd.io/control-plane-ns": namespace},
             },
             "spec": {
@@ -190,8 +190,11 @@ impl Definition {
     }
 }
 
-/// Value of the `linkerd.io/created-by` annotation, which names the installer.
-pub const CREATED_BY: &str = concat!("meshgen/", env!("CARGO_PKG_VERSION"));
+/// Value of the `linkerd.io/created-by` annotation, which names the installer (as
+/// `linkerd/cli <version>` does for `linkerd install`). Every Linkerd object carries it.
+pub fn created_by(linkerd_version: &str) -> String {
+    format!("meshgen linkerd/{linkerd_version}")
+}
 
 fn version_json(v: &Version) -> Json {
     let mut m = Map::new();
@@ -236,7 +239,7 @@ pub fn definitions() -> &'static [Definition] {
 pub fn all(values: &Values) -> Vec<Json> {
     definitions()
         .iter()
-        .map(|d| d.to_object(&values.linkerd.namespace))
+        .map(|d| d.to_object(&values.linkerd.namespace, &created_by(&values.linkerd.version)))
         .collect()
 }
 

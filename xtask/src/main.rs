@@ -122,11 +122,14 @@ fn render(args: &RenderArgs) -> meshgen::Result<ExitCode> {
             println!("  {change}");
         }
     }
-    if let Some(changes) = &written.secrets {
-        println!(
-            "{secrets_out}/: {} file(s) changed (gitignored; apply them, never commit them)",
+    let secrets_shown = args.secrets_out.clone().unwrap_or_else(|| "secrets".into());
+    match &written.secrets {
+        Some(changes) if !changes.is_empty() => println!(
+            "{secrets_shown}/: {} file(s) changed (gitignored: apply them, never commit them)",
             changes.len()
-        );
+        ),
+        Some(_) => println!("{secrets_shown}/ is up to date"),
+        None => {}
     }
     if !report.keys_absent.is_empty() {
         println!(
