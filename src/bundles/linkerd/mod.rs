@@ -1,0 +1,308 @@
+//! Derived facts of the Linkerd bundles: image names, identity names, service
+//! addresses, the high-availability settings, and the certificate material read
+//! from the cert store (`certs/`). Templates own the shape of each object; this
+//! module owns the rules that several objects must agree on.
+//!
+//! This file holds the top-level `View`: image names, the identity suffix, the
+//! certificate material and the digests derived from it. What the control plane's
+//! proxies share is in `proxy.rs`; replicas, disruption budgets and resources (normal
+//! or HA mode) are in `resources.rs`.
+
+mod proxy;
+mod resources;
+
+pub use proxy::{ProxyView, Trace};
+pub use resources::{ChartResources, ControllerResources, Controllers, Resources};
+
+use base64ct::{Base64, Encoding};
+use indexmap::IndexMap;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::certs::store::{ISSUER_CRT, ISSUER_KEY};
+use crate::certs::{webhook_file, CertStore, LINKERD_WEBHOOK_SERVICES};
+use crate::error::{Error, Result};
+use crate::values::linkerd::{IssuerScheme, Linkerd};
+use crate::values::Values;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct View {
+    /// `<registry>/controller:<version>` and so on.
+    pub images: Images,
+    /// `identity.<namespace>.<trustDomain>`: the issuer's name and the identity service's.
+    pub identity_suffix: String,
+    /// The value of every `linkerd.io/created-by` annotation.
+    pub created_by: String,
+    /// The trust anchors (a bundle of two during an anchor rotation), PEM.
+    pub trust_anchors_pem: String,
+    /// sha256 of `trustAnchorsPem`; pods carry it so they restart when the anchors change.
+    pub trust_root_sha256: String,
+    /// The issuer certificate (PEM); `None` with an external issuer (kubernetes.io/tls).
+    pub issuer_crt_pem: Option<String>,
+    /// The issuer key (PEM), only when the scheme is linkerd.io/tls and the key file
+    /// is present on this machine; the Secret holding it goes to secrets/.
+    pub issuer_key_pem: Option<String>,
+    /// Base64 of the trimmed issuer certificate and key: the Secret's `crt.pem` / `key.pem`.
+    pub issuer_crt_b64: Option<String>,
+    pub issuer_key_b64: Option<String>,
+    /// Per webhook service: its CA (`caBundle`), serving certificate and key.
+    pub webhooks: IndexMap<String, WebhookTls>,
+    /// Digests of the public webhook certificates each controller serves with, so that
+    /// its pods restart when those certificates are rotated (`checksum/config`).
+    pub checksums: Checksums,
+    /// A daily schedule for the heartbeat CronJob, derived from the trust anchor so
+    /// that it is stable across renders yet differs between clusters.
+    pub heartbeat_schedule: String,
+    /// What every linkerd-proxy of the control plane shares.
+    pub proxy: ProxyView,
+    /// `-trace-collector` of the controllers; `None` with tracing off.
+    pub controller_trace_collector: Option<String>,
+    /// Replicas, disruption budgets, affinity, resources: normal or HA mode.
+    pub controllers: Controllers,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Images {
+    pub controller: String,
+    pub proxy: String,
+    pub debug: String,
+    /// The same without the tag, as linkerd-config's values record them.
+    pub controller_name: String,
+    pub proxy_name: String,
+    pub debug_name: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookTls {
+    pub ca_bundle: String,
+    /// Base64 of the trimmed CA PEM: the webhook configuration's `caBundle`.
+    pub ca_bundle_b64: String,
+    pub crt_pem: String,
+    /// Base64 of the trimmed serving certificate: the Secret's `tls.crt`.
+    pub crt_b64: String,
+    /// Present only where the key file is (never in a fresh clone).
+    pub key_pem: Option<String>,
+    /// Base64 of the trimmed key: the Secret's `tls.key`.
+    pub key_b64: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Checksums {
+    /// The sp-validator and policy-validator certificates.
+    pub destination: String,
+    pub proxy_injector: String,
+}
+
+impl View {
+    pub fn new(values: &Values, certs: &CertStore) -> Result<Self> {
+        let l: &Linkerd = &values.linkerd;
+        let missing = |file: String| Error::Certs {
+            message: format!("{file} is missing"),
+            help: "run `cargo xtask certs init` to mint certificates, or `cargo xtask certs import` to bring your own"
+                .into(),
+        };
+        let anchors = certs.trust_anchors().ok_or_else(|| missing(certs.label("ca.crt")))?;
+        let trust_anchors_pem = anchors.text.to_string();
+        let digest = Sha256::digest(trust_anchors_pem.as_bytes());
+        let trust_root_sha256 = hex(&digest);
+
+        let external = l.identity.issuer.scheme == IssuerScheme::KubernetesTls;
+        let issuer_crt_pem = match external {
+            true => None,
+            false => Some(
+                certs
+                    .get(ISSUER_CRT)
+                    .ok_or_else(|| missing(certs.label(ISSUER_CRT)))?
+                    .to_string(),
+            ),
+        };
+        let issuer_key_pem = match external {
+            true => None,
+            false => certs.get(ISSUER_KEY).map(str::to_string),
+        };
+
+        let mut webhooks = IndexMap::new();
+        for service in LINKERD_WEBHOOK_SERVICES {
+            let file = |suffix: &str| webhook_file(service, suffix);
+            let ca = certs
+                .get(&file("-ca.crt"))
+                .ok_or_else(|| missing(certs.label(&file("-ca.crt"))))?;
+            let crt = certs
+                .get(&file(".crt"))
+                .ok_or_else(|| missing(certs.label(&file(".crt"))))?;
+            let key = certs.get(&file(".key")).map(str::to_string);
+            webhooks.insert(
+                service.to_string(),
+                WebhookTls {
+                    ca_bundle: ca.to_string(),
+                    ca_bundle_b64: b64(ca),
+                    crt_pem: crt.to_string(),
+                    crt_b64: b64(crt),
+                    key_b64: key.as_deref().map(b64),
+                    key_pem: key,
+                },
+            );
+        }
+        let checksums = Checksums {
+            destination: webhook_checksum(&webhooks, &["linkerd-sp-validator", "linkerd-policy-validator"]),
+            proxy_injector: webhook_checksum(&webhooks, &["linkerd-proxy-injector"]),
+        };
+
+        let identity_suffix = format!("identity.{}.{}", l.namespace, l.trust_domain);
+        let image_name = |name: &str| format!("{}/{name}", l.registry);
+        let tagged = |name: &str| format!("{}:{}", image_name(name), l.version);
+        Ok(Self {
+            images: Images {
+                controller: tagged("controller"),
+                proxy: tagged("proxy"),
+                debug: tagged("debug"),
+                controller_name: image_name("controller"),
+                proxy_name: image_name("proxy"),
+                debug_name: image_name("debug"),
+            },
+            created_by: crate::crds::created_by(&l.version),
+            heartbeat_schedule: heartbeat_schedule(&digest),
+            proxy: ProxyView::new(values, &identity_suffix),
+            controller_trace_collector: l.tracing.enabled.then(|| l.tracing.collector.clone()),
+            controllers: Controllers::new(l.high_availability),
+            identity_suffix,
+            trust_anchors_pem,
+            trust_root_sha256,
+            issuer_crt_b64: issuer_crt_pem.as_deref().map(b64),
+            issuer_key_b64: issuer_key_pem.as_deref().map(b64),
+            issuer_crt_pem,
+            issuer_key_pem,
+            webhooks,
+            checksums,
+        })
+    }
+
+    /// True when every private key a Secret needs is present on this machine.
+    pub fn keys_present(&self) -> bool {
+        self.webhooks.values().all(|w| w.key_pem.is_some())
+            && (self.issuer_crt_pem.is_none() || self.issuer_key_pem.is_some())
+    }
+}
+
+/// Base64 of a PEM without its surrounding blanks, as the chart's `b64enc (trim ...)`.
+fn b64(pem: &str) -> String {
+    Base64::encode_string(pem.trim().as_bytes())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// sha256 over the public certificates (CA and serving certificate) of `services`.
+/// Keys are left out so that the committed output is the same with or without them.
+fn webhook_checksum(webhooks: &IndexMap<String, WebhookTls>, services: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for service in services {
+        if let Some(w) = webhooks.get(*service) {
+            hasher.update(w.ca_bundle.as_bytes());
+            hasher.update(w.crt_pem.as_bytes());
+        }
+    }
+    hex(&hasher.finalize())
+}
+
+/// `M H * * *`: once a day at a minute picked by the trust anchor's digest.
+fn heartbeat_schedule(digest: &[u8]) -> String {
+    let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    format!("{} {} * * *", n % 60, (n / 60) % 24)
+}
+
+/// Helpers shared by the unit tests of this module and its children.
+#[cfg(test)]
+mod test_support {
+    use super::*;
+
+    fn values(overlay: &str) -> Values {
+        let source = crate::ValuesSource {
+            name: "test.yaml".into(),
+            text: overlay.into(),
+        };
+        crate::load_values(&[source]).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn repo_certs() -> CertStore {
+        crate::load_certs(camino::Utf8Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/certs")))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub(super) fn view(overlay: &str) -> View {
+        View::new(&values(overlay), &repo_certs()).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::view;
+    use super::*;
+
+    #[test]
+    fn heartbeat_schedule_is_a_valid_daily_cron() {
+        for seed in [[0u8; 32], [255u8; 32], [7u8; 32]] {
+            let s = heartbeat_schedule(&seed);
+            let parts: Vec<&str> = s.split(' ').collect();
+            assert_eq!(parts.len(), 5, "{s}");
+            assert!(parts[0].parse::<u32>().is_ok_and(|m| m < 60), "{s}");
+            assert!(parts[1].parse::<u32>().is_ok_and(|h| h < 24), "{s}");
+            assert_eq!(&parts[2..], ["*", "*", "*"]);
+        }
+        assert_ne!(heartbeat_schedule(&[1u8; 32]), heartbeat_schedule(&[2u8; 32]));
+    }
+
+    #[test]
+    fn base64_is_of_the_trimmed_pem() {
+        assert_eq!(b64("  abc\n\n"), "YWJj");
+        let v = view("");
+        let hook = &v.webhooks["linkerd-proxy-injector"];
+        let decoded = Base64::decode_vec(&hook.ca_bundle_b64).expect("valid base64");
+        assert_eq!(decoded, hook.ca_bundle.trim().as_bytes());
+        let crt = Base64::decode_vec(v.issuer_crt_b64.as_deref().expect("issuer crt")).expect("valid base64");
+        assert_eq!(crt, v.issuer_crt_pem.as_deref().expect("issuer crt").trim().as_bytes());
+    }
+
+    #[test]
+    fn registry_replaces_the_image_prefix() {
+        let v = view("linkerd: {registry: myregistry.azurecr.io/linkerd, version: edge-1.2.3}");
+        assert_eq!(v.images.proxy, "myregistry.azurecr.io/linkerd/proxy:edge-1.2.3");
+        assert_eq!(v.images.controller_name, "myregistry.azurecr.io/linkerd/controller");
+        assert_eq!(v.images.debug, "myregistry.azurecr.io/linkerd/debug:edge-1.2.3");
+    }
+
+    #[test]
+    fn external_issuer_reads_no_issuer_files() {
+        let v = view("linkerd: {identity: {issuer: {scheme: kubernetes.io/tls}}}");
+        assert!(v.issuer_crt_pem.is_none() && v.issuer_key_b64.is_none());
+    }
+
+    #[test]
+    fn checksums_cover_only_public_certificates() {
+        let v = view("");
+        assert_ne!(v.checksums.destination, v.checksums.proxy_injector);
+        let mut webhooks = IndexMap::new();
+        for (name, w) in &v.webhooks {
+            webhooks.insert(
+                name.clone(),
+                WebhookTls {
+                    key_pem: None,
+                    key_b64: None,
+                    ca_bundle: w.ca_bundle.clone(),
+                    ca_bundle_b64: w.ca_bundle_b64.clone(),
+                    crt_pem: w.crt_pem.clone(),
+                    crt_b64: w.crt_b64.clone(),
+                },
+            );
+        }
+        assert_eq!(
+            webhook_checksum(&webhooks, &["linkerd-proxy-injector"]),
+            v.checksums.proxy_injector
+        );
+    }
+}
