@@ -48,6 +48,10 @@ pub enum Error {
     #[error("{message}\n  help: {help}")]
     Certs { message: String, help: String },
 
+    /// A non-Secret object holds a private key, which would land in committed output.
+    #[error("{object}: holds a private key\n  help: keys belong only in Secret objects, which go to secrets/ and never to generated/")]
+    KeyMaterial { object: String },
+
     /// A filesystem operation failed.
     #[error("{path}: {action}: {source}")]
     Io {

@@ -72,13 +72,45 @@ impl Rendered {
                 second: manifest.template.clone(),
             });
         }
+        let text = manifest.to_file();
         let tree = if manifest.kind == "Secret" {
             &mut self.secrets
+        } else if holds_key_material(&text) {
+            // Defence in depth: only Secrets may carry keys, and they never reach generated/.
+            return Err(Error::KeyMaterial { object: manifest.id() });
         } else {
             &mut self.files
         };
-        tree.insert(path, manifest.to_file());
+        tree.insert(path, text);
         self.manifests.push(manifest);
         Ok(())
+    }
+}
+
+/// A PEM private key, plain or base64-encoded (as in a Secret's `data`).
+fn holds_key_material(text: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "PRIVATE KEY-----",
+        "UFJJVkFURSBLRVkt",
+        "BSSVZBVEUgS0VZLS",
+        "QUklWQVRFIEtFWS0t",
+    ];
+    MARKERS.iter().any(|m| text.contains(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holds_key_material;
+
+    #[test]
+    fn finds_keys_plain_and_base64_at_any_alignment() {
+        assert!(holds_key_material("-----BEGIN EC PRIVATE KEY-----"));
+        for prefix in ["", "x", "xy"] {
+            let encoded = <base64ct::Base64 as base64ct::Encoding>::encode_string(
+                format!("{prefix}-----BEGIN PRIVATE KEY-----").as_bytes(),
+            );
+            assert!(holds_key_material(&encoded), "{prefix:?}: {encoded}");
+        }
+        assert!(!holds_key_material("-----BEGIN CERTIFICATE-----"));
     }
 }

@@ -232,3 +232,13 @@ fn default_render_has_the_expected_objects() {
 fn certs() -> meshgen::CertStore {
     meshgen::load_certs(meshgen::Utf8Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/certs"))).expect("certs/ loads")
 }
+
+#[test]
+fn a_private_key_outside_a_secret_fails_the_render() {
+    let values = load_values(&[]).expect("defaults");
+    let err = render_trees(&values, &certs(), &fixture("leaky")).expect_err("must refuse");
+    assert!(
+        matches!(&err, Error::KeyMaterial { object } if object.contains("ConfigMap dgraph/leaky")),
+        "{err}"
+    );
+}
