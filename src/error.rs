@@ -72,3 +72,16 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What to do when the certificates a render needs are absent or unreadable.
+pub(crate) const MINT_OR_IMPORT: &str =
+    "run `cargo xtask certs init` to mint certificates, or `cargo xtask certs import` to bring your own";
+
+impl From<crate::certs::CertError> for Error {
+    fn from(err: crate::certs::CertError) -> Self {
+        Error::Certs {
+            message: err.to_string(),
+            help: MINT_OR_IMPORT.into(),
+        }
+    }
+}

@@ -8,6 +8,7 @@
 pub mod bundles;
 pub mod certs;
 pub mod crds;
+mod digest;
 pub mod error;
 pub mod manifest;
 pub mod output;
@@ -43,8 +44,7 @@ pub fn load_values(overlays: &[ValuesSource]) -> Result<Values> {
 pub fn load_certs(dir: &Utf8Path) -> Result<CertStore> {
     CertStore::load(dir).map_err(|e| Error::Certs {
         message: e.to_string(),
-        help: "run `cargo xtask certs init` to mint certificates, or `cargo xtask certs import` to bring your own"
-            .into(),
+        help: error::MINT_OR_IMPORT.into(),
     })
 }
 

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
 
+use crate::digest::sha256_hex;
 use camino::{Utf8Path, Utf8PathBuf};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
@@ -48,9 +48,7 @@ impl Tree {
 fn lock_text(files: &BTreeMap<String, String>) -> String {
     let mut out = String::new();
     for (path, content) in files {
-        let digest = Sha256::digest(content.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        let _ = writeln!(out, "{hex}  {path}");
+        let _ = writeln!(out, "{}  {path}", sha256_hex(content.as_bytes()));
     }
     out
 }
@@ -277,6 +275,7 @@ fn exchange(_a: &Utf8Path, _b: &Utf8Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     fn tree(files: &[(&str, &str)]) -> Tree {
         Tree::public(files.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect())

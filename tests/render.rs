@@ -145,19 +145,20 @@ fn fixture(name: &str) -> TemplateSet {
     TemplateSet::from_dir(&dir).expect("fixture templates")
 }
 
-#[test]
-fn misspelt_field_names_the_object_and_path_and_writes_nothing() {
+/// Renders the templates of `fixture` over a previous render. The render must fail
+/// and leave the previous output as it was; its error is returned.
+fn failed_render_over_previous(fixture_name: &str) -> Error {
     let (_tmp, out, before) = previous_render();
     let values = load_values(&[]).expect("defaults");
-    let err = generate(
-        &values,
-        &certs(),
-        &fixture("misspelt"),
-        &out,
-        &out.with_file_name("secrets"),
-    )
-    .expect_err("must fail");
-    match &err {
+    let secrets = out.with_file_name("secrets");
+    let err = generate(&values, &certs(), &fixture(fixture_name), &out, &secrets).expect_err("must fail");
+    assert_eq!(read_tree(&out), before, "generated/ changed after a failed render");
+    err
+}
+
+#[test]
+fn misspelt_field_names_the_object_and_path_and_writes_nothing() {
+    match failed_render_over_previous("misspelt") {
         Error::Schema { object, path, message } => {
             assert!(object.contains("StatefulSet dgraph/demo-dgraph-zero"), "{object}");
             assert_eq!(path, "spec.template.spec.containers[0].imagePullPolcy");
@@ -165,27 +166,15 @@ fn misspelt_field_names_the_object_and_path_and_writes_nothing() {
         }
         other => panic!("expected a schema error, got {other}"),
     }
-    assert_eq!(read_tree(&out), before, "generated/ changed after a failed render");
 }
 
 #[test]
 fn failure_partway_through_leaves_the_previous_output() {
-    let (_tmp, out, before) = previous_render();
-    let values = load_values(&[]).expect("defaults");
-    let err = generate(
-        &values,
-        &certs(),
-        &fixture("failing"),
-        &out,
-        &out.with_file_name("secrets"),
-    )
-    .expect_err("must fail");
-    let text = err.to_string();
+    let text = failed_render_over_previous("failing").to_string();
     assert!(
         text.contains("dgraph/b-broken.yaml.j2") && text.contains("noSuchKey"),
         "{text}"
     );
-    assert_eq!(read_tree(&out), before, "generated/ changed after a failed render");
 }
 
 #[test]

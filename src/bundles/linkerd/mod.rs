@@ -19,9 +19,10 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::certs::store::{ISSUER_CRT, ISSUER_KEY};
-use crate::certs::{webhook_file, CertStore, LINKERD_WEBHOOK_SERVICES};
-use crate::error::{Error, Result};
+use crate::certs::store::{CA_CRT, ISSUER_CRT, ISSUER_KEY};
+use crate::certs::{issuer_common_name, webhook_file, CertStore, Role, LINKERD_WEBHOOK_SERVICES};
+use crate::digest::hex;
+use crate::error::Result;
 use crate::values::linkerd::{IssuerScheme, Linkerd};
 use crate::values::Values;
 
@@ -100,12 +101,10 @@ pub struct Checksums {
 impl View {
     pub fn new(values: &Values, certs: &CertStore) -> Result<Self> {
         let l: &Linkerd = &values.linkerd;
-        let missing = |file: String| Error::Certs {
-            message: format!("{file} is missing"),
-            help: "run `cargo xtask certs init` to mint certificates, or `cargo xtask certs import` to bring your own"
-                .into(),
+        let anchors = match certs.trust_anchors() {
+            Some(anchors) => anchors,
+            None => certs.require(CA_CRT, Role::TrustAnchor)?,
         };
-        let anchors = certs.trust_anchors().ok_or_else(|| missing(certs.label("ca.crt")))?;
         let trust_anchors_pem = anchors.text.to_string();
         let digest = Sha256::digest(trust_anchors_pem.as_bytes());
         let trust_root_sha256 = hex(&digest);
@@ -113,12 +112,7 @@ impl View {
         let external = l.identity.issuer.scheme == IssuerScheme::KubernetesTls;
         let issuer_crt_pem = match external {
             true => None,
-            false => Some(
-                certs
-                    .get(ISSUER_CRT)
-                    .ok_or_else(|| missing(certs.label(ISSUER_CRT)))?
-                    .to_string(),
-            ),
+            false => Some(certs.require(ISSUER_CRT, Role::Issuer)?.text.to_string()),
         };
         let issuer_key_pem = match external {
             true => None,
@@ -128,12 +122,8 @@ impl View {
         let mut webhooks = IndexMap::new();
         for service in LINKERD_WEBHOOK_SERVICES {
             let file = |suffix: &str| webhook_file(service, suffix);
-            let ca = certs
-                .get(&file("-ca.crt"))
-                .ok_or_else(|| missing(certs.label(&file("-ca.crt"))))?;
-            let crt = certs
-                .get(&file(".crt"))
-                .ok_or_else(|| missing(certs.label(&file(".crt"))))?;
+            let ca = certs.require(&file("-ca.crt"), Role::WebhookCa)?.text;
+            let crt = certs.require(&file(".crt"), Role::WebhookCert)?.text;
             let key = certs.get(&file(".key")).map(str::to_string);
             webhooks.insert(
                 service.to_string(),
@@ -152,7 +142,7 @@ impl View {
             proxy_injector: webhook_checksum(&webhooks, &["linkerd-proxy-injector"]),
         };
 
-        let identity_suffix = format!("identity.{}.{}", l.namespace, l.trust_domain);
+        let identity_suffix = issuer_common_name(&l.namespace, &l.trust_domain);
         let image_name = |name: &str| format!("{}/{name}", l.registry);
         let tagged = |name: &str| format!("{}:{}", image_name(name), l.version);
         Ok(Self {
@@ -180,21 +170,11 @@ impl View {
             checksums,
         })
     }
-
-    /// True when every private key a Secret needs is present on this machine.
-    pub fn keys_present(&self) -> bool {
-        self.webhooks.values().all(|w| w.key_pem.is_some())
-            && (self.issuer_crt_pem.is_none() || self.issuer_key_pem.is_some())
-    }
 }
 
 /// Base64 of a PEM without its surrounding blanks, as the chart's `b64enc (trim ...)`.
 fn b64(pem: &str) -> String {
     Base64::encode_string(pem.trim().as_bytes())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// sha256 over the public certificates (CA and serving certificate) of `services`.
