@@ -73,9 +73,15 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// What to do when the certificates a render needs are absent or unreadable.
+/// What to do when the certificates a render needs are absent or unreadable. Library
+/// users have no `cargo xtask`, so each fix names the method as well as the command.
 pub(crate) const MINT_OR_IMPORT: &str =
-    "run `cargo xtask certs init` to mint certificates, or `cargo xtask certs import` to bring your own";
+    "mint certificates with `cargo xtask certs init` (library: `CertStore::init`), \
+     or bring your own with `cargo xtask certs import` (library: `CertStore::import_identity`)";
+
+/// Where the certificate operations are, for both kinds of user.
+pub(crate) const CERT_COMMANDS: &str =
+    "`cargo xtask certs --help` lists the commands; library: the `CertStore` methods";
 
 impl From<crate::certs::CertError> for Error {
     fn from(err: crate::certs::CertError) -> Self {

@@ -1,18 +1,37 @@
 //! meshgen renders deterministic Kubernetes manifests for a Linkerd-meshed Dgraph
 //! cluster: typed values and embedded templates in, schema-checked canonical YAML out.
 //!
-//! The pipeline, each step a pure function of its inputs:
-//! [`Values::load`] → [`render()`] (templates, parse, strict schema check) →
-//! [`output::Tree`] → [`output::write`] (atomic) or [`output::changes`] (`--check`).
+//! Start with [`Renderer`]: defaults plus overlays plus `--set` assignments, a
+//! certificate store, then [`Renderer::render`]. The [`Output`] it returns can be
+//! written ([`Output::write`]), checked against a directory ([`Output::check`]),
+//! streamed in apply order ([`Output::stream`]) or inspected ([`Output::objects`]).
+//!
+//! ```
+//! # let certs = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store");
+//! let output = meshgen::Renderer::new()
+//!     .set("dgraph.alpha.replicas=5")?
+//!     .certs_dir(certs.into())?
+//!     .render(meshgen::certs::time::OffsetDateTime::now_utc())?;
+//! assert!(output.stream(false).contains("name: demo-dgraph-alpha\n"));
+//! # Ok::<(), meshgen::Error>(())
+//! ```
+//!
+//! Each step is a pure function of its inputs: the library reads no clock (the caller
+//! passes the time the certificates are checked at), no environment and no network.
+
+#![warn(missing_docs)]
 
 pub mod bundles;
 pub mod certs;
 pub mod crds;
 mod digest;
 pub mod error;
+pub mod kustomize;
 pub mod manifest;
+pub mod order;
 pub mod output;
 pub mod render;
+mod renderer;
 pub mod schema;
 pub mod templates;
 pub mod values;
@@ -23,21 +42,18 @@ pub use certs::CertStore;
 pub use error::{Error, Result};
 pub use manifest::Manifest;
 pub use render::{render, Rendered};
+pub use renderer::{Output, Renderer, Written};
 pub use templates::TemplateSet;
 pub use values::{Values, ValuesSource};
 
 /// The default values, as shipped in `values/default.yaml`.
 pub const DEFAULT_VALUES: &str = include_str!("../values/default.yaml");
 
-/// Loads the default values with `overlays` merged on top, in order.
-pub fn load_values(overlays: &[ValuesSource]) -> Result<Values> {
-    let mut sources = vec![ValuesSource {
-        name: "values/default.yaml".into(),
-        text: DEFAULT_VALUES.into(),
-    }];
-    sources.extend_from_slice(overlays);
-    Values::from_sources(&sources)
-}
+/// The Linkerd release the default values pin (`linkerd.version`).
+pub const LINKERD_VERSION: &str = "edge-26.8.3";
+
+/// The Dgraph release the default values pin (`dgraph.image.tag`).
+pub const DGRAPH_VERSION: &str = "v25.4.0";
 
 /// Loads the certificate store in `dir` (the committed `certs/`). Private keys are
 /// optional: without them the render skips the Secrets that hold them.
@@ -58,59 +74,31 @@ pub fn check_certs(certs: &CertStore, now: certs::time::OffsetDateTime) -> Resul
         return Ok(report);
     }
     Err(Error::Certs {
-        message: report.errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
-        help: "fix or replace the certificates named above (`cargo xtask certs --help` lists the commands); nothing was written".into(),
+        message: report
+            .errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        help: format!(
+            "fix or replace the certificates named above ({}); nothing was written",
+            error::CERT_COMMANDS
+        ),
     })
 }
 
-/// The two output trees of a render.
-#[derive(Debug, Clone)]
-pub struct Trees {
-    /// `generated/`: committed, reviewed, applied.
-    pub generated: output::Tree,
-    /// `secrets/`: private keys in Secret objects; `None` when nothing needs one.
-    pub secrets: Option<output::Tree>,
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pinned_versions_are_the_defaults() {
+        let values = crate::Values::defaults().expect("defaults load");
+        assert_eq!(values.linkerd.version, super::LINKERD_VERSION);
+        assert_eq!(values.dgraph.image.tag, super::DGRAPH_VERSION);
+    }
 }
 
-/// Renders `templates` with `values` into the output trees, checking every object.
-pub fn render_trees(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Result<Trees> {
-    let rendered = render(values, certs, templates)?;
-    let secrets = (!rendered.secrets.is_empty()).then(|| output::Tree::private(rendered.secrets));
-    Ok(Trees {
-        generated: output::Tree::public(rendered.files),
-        secrets,
-    })
-}
-
-/// Renders, then writes both trees. The render completes (and every object is
-/// checked) before anything is written, so a failure leaves both directories as
-/// they were; each directory is then replaced atomically.
-pub fn generate(
-    values: &Values,
-    certs: &CertStore,
-    templates: &TemplateSet,
-    out: &Utf8Path,
-    secrets_out: &Utf8Path,
-) -> Result<Written> {
-    let trees = render_trees(values, certs, templates)?;
-    let generated = output::write(out, &trees.generated)?;
-    let secrets = match &trees.secrets {
-        Some(tree) => Some(output::write(secrets_out, tree)?),
-        None => None,
-    };
-    Ok(Written {
-        files: trees.generated.files.len(),
-        generated,
-        secrets,
-    })
-}
-
-/// What [`generate`] changed.
-#[derive(Debug, Clone)]
-pub struct Written {
-    /// Number of files in the generated tree, lock file included.
-    pub files: usize,
-    pub generated: Vec<output::Change>,
-    /// `None` when the render has no Secrets, so the secrets directory was left alone.
-    pub secrets: Option<Vec<output::Change>>,
-}
+/// The README's Rust examples, compiled as doctests: they are what a crate outside
+/// this repository writes.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

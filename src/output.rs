@@ -23,16 +23,20 @@ pub const LOCK_FILE: &str = "meshgen.lock";
 /// The files of one output tree, keyed by path relative to its root.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tree {
+    /// Path relative to the root (`dgraph/namespace-dgraph.yaml`) to content; the lock
+    /// file included.
     pub files: BTreeMap<String, String>,
     /// Private trees (secrets/) get owner-only permissions: files 0600, directories 0700.
     pub private: bool,
 }
 
 impl Tree {
+    /// A tree for `generated/`, with its lock file added.
     pub fn public(files: BTreeMap<String, String>) -> Self {
         Self::with_lock(files, false)
     }
 
+    /// A tree for `secrets/` (owner-only permissions), with its lock file added.
     pub fn private(files: BTreeMap<String, String>) -> Self {
         Self::with_lock(files, true)
     }
@@ -73,18 +77,32 @@ fn is_relative_inside(path: &str) -> bool {
     p.is_relative() && p.components().all(|c| matches!(c, camino::Utf8Component::Normal(_)))
 }
 
-/// How one file on disk differs from what would be rendered.
+/// How one file on disk differs from what would be rendered. `Display` words it as a
+/// check does (`missing`, `differs`, `stale`); [`Change::done`] as a write does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
+    /// The render has the file; the directory does not.
     Added(String),
+    /// Both have it, with different content.
     Modified(String),
+    /// meshgen wrote it before and no longer renders it.
     Removed(String),
 }
 
 impl Change {
+    /// The file's path relative to the output directory.
     pub fn path(&self) -> &str {
         match self {
             Change::Added(p) | Change::Modified(p) | Change::Removed(p) => p,
+        }
+    }
+
+    /// The change as done by a write: `created`, `updated` or `removed`.
+    pub fn done(&self) -> String {
+        match self {
+            Change::Added(p) => format!("created   {p}"),
+            Change::Modified(p) => format!("updated   {p}"),
+            Change::Removed(p) => format!("removed   {p}"),
         }
     }
 }
@@ -117,18 +135,46 @@ pub fn changes(dir: &Utf8Path, tree: &Tree) -> Vec<Change> {
     out
 }
 
-/// A unified diff of `dir` against `tree`, file by file.
-pub fn diff(dir: &Utf8Path, tree: &Tree) -> String {
+/// A unified diff of `dir` against `tree`, file by file, that `git apply` and
+/// `patch -p1` accept: files are named `a/<shown>/<path>` and `b/<shown>/<path>`, and
+/// `/dev/null` stands for the missing side of a created or removed file. With `color`,
+/// removed lines are red, added lines green and headers bold (ANSI escapes).
+pub fn diff(dir: &Utf8Path, tree: &Tree, shown: &str, color: bool) -> String {
+    let paint = |code: &str, text: &str| match color {
+        true => format!("\x1b[{code}m{text}\x1b[0m"),
+        false => text.to_string(),
+    };
+    let shown = shown.trim_end_matches('/');
     let mut out = String::new();
     for change in changes(dir, tree) {
         let path = change.path();
         let old = fs::read_to_string(dir.join(path)).unwrap_or_default();
         let new = tree.files.get(path).cloned().unwrap_or_default();
+        let (a, b) = match change {
+            Change::Added(_) => ("/dev/null".to_string(), format!("b/{shown}/{path}")),
+            Change::Removed(_) => (format!("a/{shown}/{path}"), "/dev/null".to_string()),
+            Change::Modified(_) => (format!("a/{shown}/{path}"), format!("b/{shown}/{path}")),
+        };
         let text = similar::TextDiff::from_lines(&old, &new)
             .unified_diff()
-            .header(&format!("a/{dir}/{path}"), &format!("b/{dir}/{path}"))
+            .header(&a, &b)
             .to_string();
-        out.push_str(&text);
+        for line in text.split_inclusive('\n') {
+            let body = line.trim_end_matches('\n');
+            let painted = if line.starts_with("---") || line.starts_with("+++") {
+                paint("1", body)
+            } else if line.starts_with('-') {
+                paint("31", body)
+            } else if line.starts_with('+') {
+                paint("32", body)
+            } else if line.starts_with("@@") {
+                paint("36", body)
+            } else {
+                body.to_string()
+            };
+            out.push_str(&painted);
+            out.push('\n');
+        }
     }
     out
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use minijinja::Value;
 
+use crate::bundles::SkippedSecret;
 use crate::certs::CertStore;
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
@@ -16,20 +17,27 @@ use crate::yaml;
 /// keyed by its path relative to its output directory.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
+    /// Every object, Secrets included, in apply order ([`crate::order`]).
     pub manifests: Vec<Manifest>,
     /// Files for `generated/`, which is committed.
     pub files: BTreeMap<String, String>,
     /// Secret objects: they hold key material, so they go to the gitignored
     /// `secrets/` tree and never to `generated/`.
     pub secrets: BTreeMap<String, String>,
+    /// Secrets left out because this machine lacks their private keys.
+    pub skipped_secrets: Vec<SkippedSecret>,
 }
 
 /// Renders every template with `values`, parses and schema-checks every object.
 /// Any failure fails the whole render, so a caller never holds a partial result.
 pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Result<Rendered> {
     let env = templates.environment()?;
-    let context = Value::from(minijinja::value::Serde(crate::bundles::Context::new(values, certs)?));
-    let mut rendered = Rendered::default();
+    let context = crate::bundles::Context::new(values, certs)?;
+    let mut rendered = Rendered {
+        skipped_secrets: context.skipped_secrets(),
+        ..Rendered::default()
+    };
+    let context = Value::from(minijinja::value::Serde(context));
     let mut origin: BTreeMap<String, String> = BTreeMap::new();
     for file in templates.object_templates() {
         let Some((bundle, _)) = file.name.split_once('/') else {
@@ -38,6 +46,14 @@ pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Re
                 message: "templates must sit in a bundle folder, such as templates/dgraph/".into(),
             });
         };
+        if crate::bundles::layer(bundle).is_none() {
+            return Err(Error::Document {
+                template: file.name.clone(),
+                message: format!(
+                    "`{bundle}` is not a bundle; add it to meshgen::bundles::ALL, which fixes its apply order"
+                ),
+            });
+        }
         let text = env
             .get_template(&file.name)
             .and_then(|t| t.render(&context))
@@ -57,6 +73,8 @@ pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Re
             &mut origin,
         )?;
     }
+    rendered.manifests.sort_by(crate::order::apply_order);
+    rendered.files.extend(crate::kustomize::files(&rendered.manifests));
     Ok(rendered)
 }
 

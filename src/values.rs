@@ -5,8 +5,9 @@
 mod check;
 pub mod dgraph;
 pub mod linkerd;
+mod set;
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -14,25 +15,76 @@ use crate::error::{Error, Result};
 use crate::yaml;
 
 pub use check::{dns_label, qualified_key};
+pub use set::assignment;
+
+/// The file, at the top of the checkout, that [`schema_json`] is written to.
+pub const SCHEMA_FILE: &str = "values.schema.json";
+
+/// The JSON schema of a values overlay, derived from the [`Values`] types: editors that
+/// read it (through a `# yaml-language-server: $schema=` line) complete keys and flag
+/// unknown ones. Every key is optional, since an overlay sets only what it changes.
+pub fn schema_json() -> String {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Values)).unwrap_or_default();
+    drop_required(&mut schema);
+    if let Some(top) = schema.as_object_mut() {
+        top.insert("title".into(), "meshgen values overlay".into());
+    }
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Removes every `required` list: the merged values need every key, an overlay none.
+fn drop_required(node: &mut Json) {
+    match node {
+        Json::Object(map) => {
+            map.remove("required");
+            map.values_mut().for_each(drop_required);
+        }
+        Json::Array(items) => items.iter_mut().for_each(drop_required),
+        _ => {}
+    }
+}
 
 /// Everything meshgen renders is a function of these values (and, later, the certificates).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Values {
     /// The cluster's DNS domain, as configured in kubelet (`--cluster-domain`).
     pub cluster_domain: String,
+    /// The Linkerd CRDs and control plane.
     pub linkerd: linkerd::Linkerd,
+    /// The Dgraph cluster: Zero and Alpha StatefulSets.
     pub dgraph: dgraph::Dgraph,
 }
 
 /// One values document and the name it is reported under.
 #[derive(Debug, Clone)]
 pub struct ValuesSource {
+    /// How errors name it: a file path, or `--set path.to.key`.
     pub name: String,
+    /// The YAML text.
     pub text: String,
 }
 
 impl ValuesSource {
+    /// `values/default.yaml` as compiled into meshgen.
+    pub fn defaults() -> Self {
+        Self {
+            name: "values/default.yaml".into(),
+            text: crate::DEFAULT_VALUES.into(),
+        }
+    }
+
+    /// A values document held in memory, reported as `name`.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// Reads a values file; errors name it as `path` is written.
     pub fn read(path: &Utf8Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read values file", e))?;
         Ok(Self {
@@ -43,16 +95,20 @@ impl ValuesSource {
 }
 
 impl Values {
-    /// Reads and merges values files: the first is the base, each later one an overlay.
-    pub fn load(files: &[Utf8PathBuf]) -> Result<Self> {
-        let sources = files
-            .iter()
-            .map(|f| ValuesSource::read(f))
-            .collect::<Result<Vec<_>>>()?;
+    /// The default values, as shipped in `values/default.yaml`.
+    pub fn defaults() -> Result<Self> {
+        Self::with_overlays(&[])
+    }
+
+    /// The default values with `overlays` merged on top, in order.
+    pub fn with_overlays(overlays: &[ValuesSource]) -> Result<Self> {
+        let mut sources = vec![ValuesSource::defaults()];
+        sources.extend_from_slice(overlays);
         Self::from_sources(&sources)
     }
 
-    /// Merges in order (maps merge deeply; lists and scalars replace), then
+    /// Exactly `sources`, without the defaults: the first is the base and each later
+    /// one an overlay. Merges in order (maps merge deeply; lists and scalars replace), then
     /// deserialises and validates the result.
     pub fn from_sources(sources: &[ValuesSource]) -> Result<Self> {
         let trees = sources

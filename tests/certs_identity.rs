@@ -108,7 +108,7 @@ fn rsa_issuer_is_rejected_naming_rsa() {
     assert_eq!(
         err.to_string(),
         "issuer.crt: issuer certificate uses RSA; Linkerd needs ECDSA P-256. \
-         Run `cargo xtask certs rotate-issuer` or import a P-256 issuer"
+         Run `cargo xtask certs rotate-issuer` (library: `CertStore::rotate_issuer`) or import a P-256 issuer"
     );
 }
 

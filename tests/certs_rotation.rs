@@ -187,6 +187,25 @@ fn import_verifies_then_copies_verbatim() {
         loaded.record().windows.is_empty(),
         "imported certificates are not recorded"
     );
+    // A render needs the webhook certificates as well, which an import does not bring.
+    let report = loaded.check(now());
+    assert!(
+        report.errors.iter().all(|e| matches!(
+            e,
+            CertError::MissingFile {
+                role: Role::WebhookCa,
+                ..
+            }
+        )),
+        "{report:?}"
+    );
+    let mut loaded = loaded;
+    let minted = loaded.mint_missing_webhooks(now(), &mut fresh).unwrap();
+    assert_eq!(minted.len(), 5, "{minted:?}");
+    assert!(
+        loaded.mint_missing_webhooks(now(), &mut fresh).unwrap().is_empty(),
+        "all there now"
+    );
     let report = loaded.check(now());
     assert!(report.is_ok(), "{report:?}");
     assert_eq!(report.keys_absent, vec!["certs/ca.key".to_owned()]);

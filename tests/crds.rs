@@ -1,18 +1,16 @@
 //! The Linkerd CRDs built in src/crds: the rendered objects, and the validation of
 //! custom resources against their schemas.
 
+mod common;
+
 use std::collections::BTreeSet;
 
 use meshgen::crds::{self, dsl, validate::validate};
-use meshgen::{load_values, render_trees, Error, Manifest, TemplateSet, Utf8Path, Utf8PathBuf, ValuesSource};
+use meshgen::{Error, Manifest, TemplateSet, Utf8PathBuf};
 use serde_json::{json, Value};
 
 fn fixtures() -> Utf8PathBuf {
     Utf8PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"))
-}
-
-fn certs() -> meshgen::CertStore {
-    meshgen::load_certs(Utf8Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/certs"))).expect("certs/ loads")
 }
 
 /// Every document of tests/fixtures/crd-examples/*.yaml, with its file name.
@@ -386,8 +384,7 @@ fn every_schema_pattern_compiles() {
 
 #[test]
 fn each_crd_stores_exactly_one_version_and_is_named_by_plural_and_group() {
-    let values = load_values(&[]).expect("defaults");
-    let objects = crds::all(&values);
+    let objects = crds::all(&common::values(""));
     assert_eq!(objects.len(), 10);
     for crd in &objects {
         let name = crd["metadata"]["name"].as_str().expect("name");
@@ -412,20 +409,12 @@ fn each_crd_stores_exactly_one_version_and_is_named_by_plural_and_group() {
 
 #[test]
 fn the_crds_are_rendered_into_their_bundle_and_labelled_with_the_control_plane_namespace() {
-    let overlay = ValuesSource {
-        name: "test-overlay.yaml".into(),
-        text: "linkerd:\n  namespace: mesh-system\n".into(),
-    };
-    let values = load_values(&[overlay]).unwrap_or_else(|e| panic!("{e}"));
-    let trees = render_trees(&values, &certs(), &TemplateSet::embedded()).unwrap_or_else(|e| panic!("{e}"));
-    let files: Vec<&String> = trees
-        .generated
-        .files
-        .keys()
-        .filter(|f| f.starts_with("linkerd-crds/"))
+    let output = common::output("linkerd:\n  namespace: mesh-system\n");
+    let files: Vec<&String> = (output.generated().files.keys())
+        .filter(|f| f.starts_with("linkerd-crds/customresourcedefinition-"))
         .collect();
     assert_eq!(files.len(), 10, "{files:?}");
-    let text = &trees.generated.files["linkerd-crds/customresourcedefinition-servers.policy.linkerd.io.yaml"];
+    let text = &output.generated().files["linkerd-crds/customresourcedefinition-servers.policy.linkerd.io.yaml"];
     let server = meshgen::yaml::parse(text).expect("yaml");
     assert_eq!(
         server["metadata"]["labels"]["linkerd.io/control-plane-ns"],
@@ -439,9 +428,8 @@ fn the_crds_are_rendered_into_their_bundle_and_labelled_with_the_control_plane_n
 
 #[test]
 fn a_misspelt_field_in_a_templated_custom_resource_fails_the_render() {
-    let values = load_values(&[]).expect("defaults");
     let templates = TemplateSet::from_dir(&fixtures().join("crd-misspelt")).expect("fixture templates");
-    match render_trees(&values, &certs(), &templates) {
+    match common::renderer().templates(templates).render(common::now()) {
         Err(Error::Schema { object, path, message }) => {
             assert!(
                 object.contains("ServiceProfile dgraph/demo-dgraph-alpha.dgraph.svc.cluster.local")

@@ -1,27 +1,21 @@
 //! The Linkerd control plane bundle: where key material goes, what the external
-//! issuer and HA mode change. Renders with the repository's certs/ and with a
-//! store minted afresh (which always has its private keys).
+//! issuer and HA mode change. Renders with the test-only store and with a store
+//! minted afresh (both have their private keys).
 
 mod common;
 
 use base64ct::{Base64, Encoding};
-use meshgen::{load_certs, load_values, render, render_trees, CertStore, TemplateSet, Trees, ValuesSource};
+use meshgen::{load_certs, render, CertStore, Output, TemplateSet};
 use serde_json::Value;
 
-fn values(overlay: &str) -> meshgen::Values {
-    let source = ValuesSource {
-        name: "test-overlay.yaml".into(),
-        text: overlay.into(),
-    };
-    load_values(&[source]).unwrap_or_else(|e| panic!("{e}"))
-}
+use common::values;
 
-fn repo_certs() -> CertStore {
-    load_certs(meshgen::Utf8Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/certs"))).expect("certs/ loads")
-}
-
-fn trees(overlay: &str, certs: &CertStore) -> Trees {
-    render_trees(&values(overlay), certs, &TemplateSet::embedded()).unwrap_or_else(|e| panic!("{e}"))
+fn trees(overlay: &str, certs: &CertStore) -> Output {
+    meshgen::Renderer::new()
+        .values_text("test-overlay.yaml", overlay)
+        .certs(certs.clone())
+        .render(common::now())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn parse(text: &str) -> Value {
@@ -29,9 +23,9 @@ fn parse(text: &str) -> Value {
 }
 
 /// The generated files of the control plane bundle, parsed.
-fn linkerd_objects(trees: &Trees) -> Vec<(String, Value)> {
+fn linkerd_objects(trees: &Output) -> Vec<(String, Value)> {
     trees
-        .generated
+        .generated()
         .files
         .iter()
         .filter(|(path, _)| path.starts_with("linkerd/"))
@@ -42,8 +36,8 @@ fn linkerd_objects(trees: &Trees) -> Vec<(String, Value)> {
 const KEY_FIELDS: [&str; 2] = ["tls.key", "key.pem"];
 
 /// Fails if any generated file holds a private key, in PEM, in base64, or in a key field.
-fn assert_no_key_material(trees: &Trees, key_pems: &[String]) {
-    for (path, text) in &trees.generated.files {
+fn assert_no_key_material(trees: &Output, key_pems: &[String]) {
+    for (path, text) in &trees.generated().files {
         assert!(!text.contains("PRIVATE KEY"), "{path} holds a private key");
         for field in KEY_FIELDS {
             assert!(!text.contains(&format!("{field}:")), "{path} has a `{field}` field");
@@ -69,8 +63,8 @@ fn key_pems(certs: &CertStore) -> Vec<String> {
 }
 
 #[test]
-fn repo_certs_never_leak_keys_into_generated() {
-    let certs = repo_certs();
+fn test_store_keys_never_leak_into_generated() {
+    let certs = common::test_certs();
     assert_no_key_material(&trees("", &certs), &key_pems(&certs));
 }
 
@@ -83,7 +77,7 @@ fn secrets_hold_the_keys_and_go_only_to_the_secrets_tree() {
     let out = trees("", &certs);
     assert_no_key_material(&out, &keys);
 
-    let secrets = out.secrets.as_ref().expect("keys present, so Secrets are rendered");
+    let secrets = out.secrets().expect("keys present, so Secrets are rendered");
     let mut names: Vec<&str> = secrets
         .files
         .keys()
@@ -124,8 +118,8 @@ fn generated_is_the_same_with_or_without_the_keys() {
         }
     }
     let without = trees("", &load_certs(&dir).expect("store without keys loads"));
-    assert!(without.secrets.is_none(), "no keys, so no Secrets");
-    assert_eq!(with_keys.generated.files, without.generated.files);
+    assert!(without.secrets().is_none(), "no keys, so no Secrets");
+    assert_eq!(with_keys.generated().files, without.generated().files);
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -146,7 +140,7 @@ fn external_issuer_renders_no_issuer_secret() {
     let (_tmp, dir) = common::tempdir();
     let certs = common::init(&dir);
     let out = trees("linkerd: {identity: {issuer: {scheme: kubernetes.io/tls}}}", &certs);
-    let secrets = out.secrets.as_ref().expect("the webhook Secrets remain");
+    let secrets = out.secrets().expect("the webhook Secrets remain");
     assert!(!secrets
         .files
         .contains_key("linkerd/secret-linkerd-identity-issuer.yaml"));
@@ -154,7 +148,7 @@ fn external_issuer_renders_no_issuer_secret() {
         .files
         .contains_key("linkerd/secret-linkerd-proxy-injector-k8s-tls.yaml"));
 
-    let identity = parse(&out.generated.files["linkerd/deployment-linkerd-identity.yaml"]);
+    let identity = parse(&out.generated().files["linkerd/deployment-linkerd-identity.yaml"]);
     let args = &identity["spec"]["template"]["spec"]["containers"][0]["args"];
     assert!(
         args.as_array()
@@ -162,7 +156,7 @@ fn external_issuer_renders_no_issuer_secret() {
             .contains(&Value::from("-identity-scheme=kubernetes.io/tls")),
         "{args}"
     );
-    let config = parse(&out.generated.files["linkerd/configmap-linkerd-config.yaml"]);
+    let config = parse(&out.generated().files["linkerd/configmap-linkerd-config.yaml"]);
     let config_values = parse(config["data"]["values"].as_str().expect("values"));
     assert_eq!(config_values["identity"]["issuer"]["scheme"], "kubernetes.io/tls");
     assert_eq!(config_values["identity"]["issuer"]["tls"]["crtPEM"], "");
@@ -170,7 +164,7 @@ fn external_issuer_renders_no_issuer_secret() {
 
 #[test]
 fn high_availability_renders_three_replicas_and_disruption_budgets() {
-    let certs = repo_certs();
+    let certs = common::test_certs();
     let kinds = |objects: &[(String, Value)], kind: &str| -> Vec<Value> {
         objects
             .iter()

@@ -1,23 +1,17 @@
 //! End-to-end behaviour of a render: quoting, injection safety, schema errors and
 //! the all-or-nothing write.
 
+mod common;
+
 use std::collections::BTreeMap;
 
-use meshgen::{generate, load_values, render_trees, Error, TemplateSet, Utf8PathBuf, ValuesSource};
+use meshgen::{Error, TemplateSet, Utf8PathBuf};
 use serde_json::Value;
-
-fn overlay(text: &str) -> ValuesSource {
-    ValuesSource {
-        name: "test-overlay.yaml".into(),
-        text: text.into(),
-    }
-}
 
 /// Renders the default values plus `overlay` and parses the Alpha StatefulSet back.
 fn alpha_statefulset(overlay_text: &str) -> (String, Value) {
-    let values = load_values(&[overlay(overlay_text)]).unwrap_or_else(|e| panic!("{e}"));
-    let trees = render_trees(&values, &certs(), &TemplateSet::embedded()).unwrap_or_else(|e| panic!("{e}"));
-    let text = trees.generated.files["dgraph/statefulset-demo-dgraph-alpha.yaml"].clone();
+    let output = common::output(overlay_text);
+    let text = output.generated().files["dgraph/statefulset-demo-dgraph-alpha.yaml"].clone();
     let parsed = meshgen::yaml::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     (text, parsed)
 }
@@ -108,15 +102,9 @@ fn hostile_values_read_back_unchanged_and_keep_the_structure() {
 fn previous_render() -> (tempfile::TempDir, Utf8PathBuf, BTreeMap<String, Vec<u8>>) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = Utf8PathBuf::from_path_buf(tmp.path().join("generated")).expect("utf-8 path");
-    let values = load_values(&[]).expect("defaults");
-    generate(
-        &values,
-        &certs(),
-        &TemplateSet::embedded(),
-        &out,
-        &out.with_file_name("secrets"),
-    )
-    .expect("first render");
+    common::output("")
+        .write(&out, &out.with_file_name("secrets"))
+        .expect("first render");
     let snapshot = read_tree(&out);
     (tmp, out, snapshot)
 }
@@ -149,9 +137,12 @@ fn fixture(name: &str) -> TemplateSet {
 /// and leave the previous output as it was; its error is returned.
 fn failed_render_over_previous(fixture_name: &str) -> Error {
     let (_tmp, out, before) = previous_render();
-    let values = load_values(&[]).expect("defaults");
     let secrets = out.with_file_name("secrets");
-    let err = generate(&values, &certs(), &fixture(fixture_name), &out, &secrets).expect_err("must fail");
+    let err = common::renderer()
+        .templates(fixture(fixture_name))
+        .render(common::now())
+        .and_then(|output| output.write(&out, &secrets))
+        .expect_err("must fail");
     assert_eq!(read_tree(&out), before, "generated/ changed after a failed render");
     err
 }
@@ -179,10 +170,11 @@ fn failure_partway_through_leaves_the_previous_output() {
 
 #[test]
 fn default_render_has_the_expected_objects() {
-    let values = load_values(&[]).expect("defaults");
-    let trees = render_trees(&values, &certs(), &TemplateSet::embedded()).expect("render");
-    let files: Vec<&str> = trees.generated.files.keys().map(String::as_str).collect();
-    let dgraph: Vec<&str> = files.iter().copied().filter(|f| f.starts_with("dgraph/")).collect();
+    let output = common::output("");
+    let files: Vec<&str> = output.generated().files.keys().map(String::as_str).collect();
+    let dgraph: Vec<&str> = (files.iter().copied())
+        .filter(|f| f.starts_with("dgraph/") && !f.ends_with(meshgen::kustomize::FILE))
+        .collect();
     assert_eq!(
         dgraph,
         [
@@ -199,15 +191,15 @@ fn default_render_has_the_expected_objects() {
     );
     let count = |bundle: &str| files.iter().filter(|f| f.starts_with(bundle)).count();
     // The Namespace plus upstream's 37 control-plane objects, less the issuer Secret,
-    // which goes to secrets/; then the 10 CRDs.
-    assert_eq!(count("linkerd/"), 37);
-    assert_eq!(count("linkerd-crds/"), 10);
+    // which goes to secrets/; then the 10 CRDs; each bundle with its kustomization.
+    assert_eq!(count("linkerd/"), 37 + 1);
+    assert_eq!(count("linkerd-crds/"), 10 + 1);
     assert_eq!(
         files.len(),
-        9 + 37 + 10 + 1,
-        "dgraph, linkerd, linkerd-crds and the lock file"
+        (9 + 1) + (37 + 1) + (10 + 1) + 2,
+        "dgraph, linkerd, linkerd-crds, the top kustomization and the lock file"
     );
-    for (file, content) in &trees.generated.files {
+    for (file, content) in &output.generated().files {
         if file.ends_with(".yaml") {
             assert!(
                 content.starts_with(meshgen::manifest::HEADER),
@@ -217,15 +209,12 @@ fn default_render_has_the_expected_objects() {
     }
 }
 
-/// The certificates committed in certs/ (public halves only in a fresh clone).
-fn certs() -> meshgen::CertStore {
-    meshgen::load_certs(meshgen::Utf8Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/certs"))).expect("certs/ loads")
-}
-
 #[test]
 fn a_private_key_outside_a_secret_fails_the_render() {
-    let values = load_values(&[]).expect("defaults");
-    let err = render_trees(&values, &certs(), &fixture("leaky")).expect_err("must refuse");
+    let err = common::renderer()
+        .templates(fixture("leaky"))
+        .render(common::now())
+        .expect_err("must refuse");
     assert!(
         matches!(&err, Error::KeyMaterial { object } if object.contains("ConfigMap dgraph/leaky")),
         "{err}"

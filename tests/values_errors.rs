@@ -1,7 +1,7 @@
 //! Bad values, one file each in tests/inputs/values-errors/. Each file's first line
 //! names the dotted path the error must point at; the full message is snapshotted.
 
-use meshgen::{load_values, Error, ValuesSource};
+use meshgen::{Error, Values, ValuesSource};
 
 #[test]
 fn bad_values_name_the_file_and_the_key() {
@@ -16,7 +16,7 @@ fn bad_values_name_the_file_and_the_key() {
             "overlays/{}",
             path.file_name().and_then(|n| n.to_str()).unwrap_or("x.yaml")
         );
-        let err = load_values(&[ValuesSource {
+        let err = Values::with_overlays(&[ValuesSource {
             name: name.clone(),
             text: text.clone(),
         }])
@@ -38,7 +38,7 @@ fn bad_values_name_the_file_and_the_key() {
 
 #[test]
 fn syntax_errors_name_the_file() {
-    let err = load_values(&[ValuesSource {
+    let err = Values::with_overlays(&[ValuesSource {
         name: "broken.yaml".into(),
         text: "dgraph: [unclosed".into(),
     }])
@@ -78,7 +78,7 @@ fn overlays_merge_maps_and_replace_lists() {
         name: "b.yaml".into(),
         text: "dgraph:\n  whitelist: [192.168.0.0/16]\n  zero: {storage: {size: 1Gi}}".into(),
     };
-    let v = load_values(&[a, b]).unwrap_or_else(|e| panic!("{e}"));
+    let v = Values::with_overlays(&[a, b]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v.dgraph.whitelist, ["192.168.0.0/16"]);
     assert_eq!(v.dgraph.zero.replicas, 5, "a later overlay must not reset sibling keys");
     assert_eq!(v.dgraph.zero.storage.size, "1Gi");

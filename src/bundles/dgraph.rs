@@ -121,7 +121,7 @@ mod tests {
     use super::*;
 
     fn defaults() -> Dgraph {
-        crate::load_values(&[]).expect("default values load").dgraph
+        crate::Values::defaults().expect("default values load").dgraph
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The context each bundle's templates see: the values, plus derived views that
 //! keep names, labels and certificate material consistent across objects.
 
-pub mod dgraph;
-pub mod linkerd;
+pub(crate) mod dgraph;
+pub(crate) mod linkerd;
 
 use serde::Serialize;
 
@@ -10,20 +10,67 @@ use crate::certs::CertStore;
 use crate::error::Result;
 use crate::values::Values;
 
+/// What a bundle is to the cluster, which decides when its objects are applied
+/// (see [`crate::order`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// Custom resource definitions.
+    Crds,
+    /// The Linkerd control plane.
+    ControlPlane,
+    /// Linkerd extensions: they need the control plane, and applications need them.
+    Extension,
+    /// The workloads that the mesh serves.
+    Application,
+}
+
+/// Every bundle (a folder of `templates/` and of `generated/`), in apply order.
+pub const ALL: &[(&str, Layer)] = &[
+    (crate::crds::BUNDLE, Layer::Crds),
+    ("linkerd", Layer::ControlPlane),
+    ("dgraph", Layer::Application),
+];
+
+/// The layer of `bundle`; `None` for a folder that is not a bundle.
+pub fn layer(bundle: &str) -> Option<Layer> {
+    ALL.iter().find(|(name, _)| *name == bundle).map(|(_, layer)| *layer)
+}
+
+/// A Secret that a render leaves out because this machine lacks its private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedSecret {
+    /// `namespace/name` of the Secret.
+    pub secret: String,
+    /// The key file it needs, as the certificate store names it.
+    pub key_file: String,
+}
+
+/// What the templates of every bundle see.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
+    /// The merged values.
     pub values: &'a Values,
+    /// Derived facts of the Dgraph bundle.
     pub dgraph: dgraph::View,
+    /// Derived facts of the Linkerd bundles.
     pub linkerd: linkerd::View,
 }
 
 impl<'a> Context<'a> {
+    /// Builds every view; fails when a certificate the values need is missing.
     pub fn new(values: &'a Values, certs: &CertStore) -> Result<Self> {
         Ok(Self {
             values,
             dgraph: dgraph::View::new(&values.dgraph),
             linkerd: linkerd::View::new(values, certs)?,
         })
+    }
+}
+
+impl Context<'_> {
+    /// The Secrets left out of this render for want of their keys.
+    pub fn skipped_secrets(&self) -> Vec<SkippedSecret> {
+        self.linkerd.skipped_secrets.clone()
     }
 }

@@ -47,7 +47,15 @@ impl CertStore {
         if [CA_CRT, CA_BUNDLE, ISSUER_CRT].iter().any(|f| self.get(f).is_some()) {
             self.check_identity(now, &mut report);
         }
-        for service in self.webhook_services() {
+        // Every webhook a render serves, whether or not its files are here: a missing
+        // one fails the render, so it fails the check too.
+        let mut services = self.webhook_services();
+        for (service, _) in self.settings().webhooks() {
+            if !services.iter().any(|s| s == service) {
+                services.push(service.to_owned());
+            }
+        }
+        for service in services {
             self.check_webhook(&service, now, &mut report);
         }
         self.check_record(&mut report);
@@ -122,8 +130,11 @@ impl CertStore {
             Ok(warnings) => report.warnings.extend(warnings),
             Err(e) => report.errors.push(e),
         }
-        self.note_absent_key(&key_file, report);
-        self.note_absent_key(&ca_key_file, report);
+        // Keys matter only beside their certificates.
+        if self.get(&cert_file).is_some() {
+            self.note_absent_key(&key_file, report);
+            self.note_absent_key(&ca_key_file, report);
+        }
     }
 
     fn note_absent_key(&self, file: &str, report: &mut CheckReport) {

@@ -31,11 +31,15 @@ impl Role {
     pub fn remedy(self) -> &'static str {
         match self {
             Role::TrustAnchor | Role::TrustAnchorKey => {
-                "Run `cargo xtask certs rotate-anchor start` or import a P-256 trust anchor"
+                "Run `cargo xtask certs rotate-anchor start` (library: `CertStore::start_anchor_rotation`) or import a P-256 trust anchor"
             }
-            Role::Issuer | Role::IssuerKey => "Run `cargo xtask certs rotate-issuer` or import a P-256 issuer",
+            Role::Issuer | Role::IssuerKey => {
+                "Run `cargo xtask certs rotate-issuer` (library: `CertStore::rotate_issuer`) or import a P-256 issuer"
+            }
             Role::Key => "Generate a new P-256 key or import a P-256 key",
-            Role::WebhookCa | Role::WebhookCert | Role::WebhookKey => "Run `cargo xtask certs renew-webhooks`",
+            Role::WebhookCa | Role::WebhookCert | Role::WebhookKey => {
+                "Run `cargo xtask certs renew-webhooks` (library: `CertStore::renew_webhooks`)"
+            }
         }
     }
 

@@ -7,9 +7,9 @@ use time::OffsetDateTime;
 use super::store::{CA_BUNDLE, CA_CRT, CA_KEY, ISSUER_CRT, ISSUER_KEY, WEBHOOKS_DIR};
 use super::verify::{is_signed_by_any, key_matches_any};
 use super::{
-    mint_identity, mint_issuer, mint_trust_anchor, mint_webhook, trust_bundle, verify_identity, webhook_dns_name,
-    CertError, CertStore, IdentityParams, KeyPair, MintError, PemSource, Role, StoreError, StoreSettings, Validity,
-    Warning, ANCHOR_LIFETIME, ISSUER_LIFETIME, WEBHOOK_LIFETIME,
+    mint_identity, mint_issuer, mint_trust_anchor, mint_webhook, trust_bundle, verify_identity, CertError, CertStore,
+    IdentityParams, KeyPair, MintError, PemSource, Role, StoreError, StoreSettings, Validity, Warning, ANCHOR_LIFETIME,
+    ISSUER_LIFETIME, WEBHOOK_LIFETIME,
 };
 
 /// Supplies the private key for each key file an operation mints, called with the file's
@@ -94,18 +94,49 @@ impl CertStore {
     /// # Errors
     /// Minting errors.
     pub fn renew_webhooks(&mut self, not_before: OffsetDateTime, keys: &mut KeySource<'_>) -> Result<(), StoreError> {
-        let validity = Validity::starting_at(not_before, WEBHOOK_LIFETIME)?;
-        let webhooks: Vec<(String, String)> = (self.settings().webhooks().into_iter())
-            .map(|(s, ns)| (s.to_owned(), webhook_dns_name(s, ns)))
+        let services: Vec<String> = self
+            .settings()
+            .webhooks()
+            .iter()
+            .map(|(s, _)| (*s).to_owned())
             .collect();
-        for (service, dns) in webhooks {
-            let ca_key = keys(&webhook_file(&service, "-ca.key"))?;
-            let key = keys(&webhook_file(&service, ".key"))?;
+        self.mint_webhooks(&services, not_before, keys)
+    }
+
+    /// Mints, as [`Self::renew_webhooks`] does, only the webhooks whose certificates are
+    /// absent (after an import, say), and returns their services.
+    ///
+    /// # Errors
+    /// Minting errors.
+    pub fn mint_missing_webhooks(
+        &mut self,
+        not_before: OffsetDateTime,
+        keys: &mut KeySource<'_>,
+    ) -> Result<Vec<String>, StoreError> {
+        let missing: Vec<String> = (self.settings().webhooks().iter())
+            .map(|(s, _)| (*s).to_owned())
+            .filter(|s| self.get(&webhook_file(s, ".crt")).is_none() || self.get(&webhook_file(s, "-ca.crt")).is_none())
+            .collect();
+        self.mint_webhooks(&missing, not_before, keys)?;
+        Ok(missing)
+    }
+
+    fn mint_webhooks(
+        &mut self,
+        services: &[String],
+        not_before: OffsetDateTime,
+        keys: &mut KeySource<'_>,
+    ) -> Result<(), StoreError> {
+        let validity = Validity::starting_at(not_before, WEBHOOK_LIFETIME)?;
+        for service in services {
+            let dns = self.settings().webhook_dns_name(service);
+            let ca_key = keys(&webhook_file(service, "-ca.key"))?;
+            let key = keys(&webhook_file(service, ".key"))?;
             let minted = mint_webhook(&dns, &validity, &ca_key, &key)?;
-            self.set_cert(&webhook_file(&service, "-ca.crt"), minted.ca.as_str(), Some(validity));
-            self.set_key(&webhook_file(&service, "-ca.key"), &ca_key.to_pkcs8_pem()?);
-            self.set_cert(&webhook_file(&service, ".crt"), minted.cert.as_str(), Some(validity));
-            self.set_key(&webhook_file(&service, ".key"), &minted.key);
+            self.set_cert(&webhook_file(service, "-ca.crt"), minted.ca.as_str(), Some(validity));
+            self.set_key(&webhook_file(service, "-ca.key"), &ca_key.to_pkcs8_pem()?);
+            self.set_cert(&webhook_file(service, ".crt"), minted.cert.as_str(), Some(validity));
+            self.set_key(&webhook_file(service, ".key"), &minted.key);
         }
         Ok(())
     }

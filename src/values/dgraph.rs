@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::check;
 use super::Problems;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Dgraph {
     /// Prefix of every object name, as a Helm release name would be.
@@ -22,7 +22,7 @@ pub struct Dgraph {
     pub alpha: Component,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Image {
     pub registry: String,
@@ -31,7 +31,7 @@ pub struct Image {
     pub pull_policy: PullPolicy,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum PullPolicy {
     Always,
     IfNotPresent,
@@ -39,7 +39,7 @@ pub enum PullPolicy {
 }
 
 /// How the Dgraph pods join the Linkerd mesh.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Mesh {
     /// Adds `linkerd.io/inject: enabled` to the pod templates.
@@ -52,7 +52,7 @@ pub struct Mesh {
 }
 
 /// Settings shared by the Zero and Alpha StatefulSets.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Component {
     pub replicas: u32,
@@ -62,7 +62,7 @@ pub struct Component {
     pub pod_labels: IndexMap<String, String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Storage {
     pub size: String,
@@ -70,7 +70,7 @@ pub struct Storage {
     pub storage_class: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Resources {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]

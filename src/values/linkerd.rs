@@ -8,7 +8,7 @@ use super::check;
 use super::dgraph::PullPolicy;
 use super::Problems;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Linkerd {
     /// Namespace of the control plane.
@@ -32,7 +32,7 @@ pub struct Linkerd {
     pub tracing: Tracing,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
     Trace,
@@ -42,7 +42,7 @@ pub enum LogLevel {
     Error,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Proxy {
     /// The proxy's log filter, e.g. `warn,linkerd=info`.
@@ -53,14 +53,14 @@ pub struct Proxy {
     pub resources: ProxyResources,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Plain,
     Json,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum InboundPolicy {
     AllUnauthenticated,
@@ -72,7 +72,7 @@ pub enum InboundPolicy {
 }
 
 /// Requests and limits of the proxy sidecar; an empty string leaves one unset.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProxyResources {
     pub cpu: RequestLimit,
@@ -80,14 +80,14 @@ pub struct ProxyResources {
     pub ephemeral_storage: RequestLimit,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RequestLimit {
     pub request: String,
     pub limit: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Identity {
     pub issuer: Issuer,
@@ -96,7 +96,7 @@ pub struct Identity {
     pub clock_skew_allowance: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Issuer {
     /// `linkerd.io/tls`: meshgen renders the issuer Secret from certs/.
@@ -104,7 +104,7 @@ pub struct Issuer {
     pub scheme: IssuerScheme,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
 pub enum IssuerScheme {
     #[serde(rename = "linkerd.io/tls")]
     LinkerdTls,
@@ -112,7 +112,7 @@ pub enum IssuerScheme {
     KubernetesTls,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Tracing {
     /// Proxies and controllers export spans to the collector.

@@ -36,3 +36,32 @@ pub fn init(dir: &Utf8Path) -> CertStore {
     store.write().unwrap();
     store
 }
+
+/// The test-only certificate store (keys included); see tests/test_store.rs.
+pub const TEST_STORE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store");
+
+/// The test-only store, loaded. Every render in a test uses it, never `certs/`.
+pub fn test_certs() -> CertStore {
+    CertStore::load(Utf8Path::new(TEST_STORE))
+        .unwrap()
+        .shown_as("tests/fixtures/store")
+}
+
+/// A renderer over the default values and the test-only store.
+pub fn renderer() -> meshgen::Renderer {
+    meshgen::Renderer::new().certs(test_certs())
+}
+
+/// The defaults plus `overlay` (named `test-overlay.yaml`), rendered with the test store.
+pub fn output(overlay: &str) -> meshgen::Output {
+    renderer()
+        .values_text("test-overlay.yaml", overlay)
+        .render(now())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The default values with `overlay` merged on top.
+pub fn values(overlay: &str) -> meshgen::Values {
+    meshgen::Values::with_overlays(&[meshgen::ValuesSource::new("test-overlay.yaml", overlay)])
+        .unwrap_or_else(|e| panic!("{e}"))
+}

@@ -5,6 +5,8 @@
 use std::process::ExitCode;
 
 use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::Place;
 use clap::{Args, Subcommand, ValueEnum};
 use meshgen::certs::time::{OffsetDateTime, Time};
 use meshgen::certs::{
@@ -54,9 +56,10 @@ enum CertsCommand {
 
 #[derive(Args)]
 struct DirArgs {
-    /// The certificate directory (a relative path is taken from the repository root).
-    #[arg(long, value_name = "DIR", default_value = "certs")]
-    dir: Utf8PathBuf,
+    /// The certificate directory; a relative path is taken from the working directory
+    /// [default: certs/ in the checkout].
+    #[arg(long, value_name = "DIR")]
+    dir: Option<Utf8PathBuf>,
 }
 
 #[derive(Args)]
@@ -129,9 +132,9 @@ enum RotationStep {
     Finish,
 }
 
-/// Runs a `certs` subcommand; `root` is the repository, which relative `--dir`s default into.
-pub fn run(args: &CertsArgs, root: &Utf8Path) -> ExitCode {
-    match dispatch(args, root) {
+/// Runs a `certs` subcommand in `place`.
+pub fn run(args: &CertsArgs, place: &Place) -> ExitCode {
+    match dispatch(args, place) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err}");
@@ -140,7 +143,7 @@ pub fn run(args: &CertsArgs, root: &Utf8Path) -> ExitCode {
     }
 }
 
-fn dispatch(args: &CertsArgs, root: &Utf8Path) -> Result<ExitCode, StoreError> {
+fn dispatch(args: &CertsArgs, root: &Place) -> Result<ExitCode, StoreError> {
     let fresh = &mut |_: &str| KeyPair::generate();
     match &args.command {
         CertsCommand::Init(a) => {
@@ -167,6 +170,15 @@ fn dispatch(args: &CertsArgs, root: &Utf8Path) -> Result<ExitCode, StoreError> {
                 a.force,
             )?;
             print_warnings(&warnings);
+            // A render needs every webhook's certificate too; mint those missing, so
+            // that `certs import` is followed by `render` with no step between.
+            let minted = store.mint_missing_webhooks(today(), fresh)?;
+            if !minted.is_empty() {
+                println!(
+                    "minted webhook certificates for {} (none were present)",
+                    minted.join(", ")
+                );
+            }
             finish(store)
         }
         CertsCommand::Check(a) => check(&load(a, root)?),
@@ -192,14 +204,10 @@ fn dispatch(args: &CertsArgs, root: &Utf8Path) -> Result<ExitCode, StoreError> {
     }
 }
 
-/// Loads the store; a relative `--dir` is taken from the repository root, and named as given.
-fn load(dir: &DirArgs, root: &Utf8Path) -> Result<CertStore, StoreError> {
-    let path = if dir.dir.is_absolute() {
-        dir.dir.clone()
-    } else {
-        root.join(&dir.dir)
-    };
-    Ok(CertStore::load(&path)?.shown_as(dir.dir.clone()))
+/// Loads the store: `--dir` from the working directory, else `certs/` in the checkout.
+fn load(dir: &DirArgs, place: &Place) -> Result<CertStore, StoreError> {
+    let path = place.path(dir.dir.as_deref(), "certs");
+    Ok(CertStore::load(&path)?.shown_as(place.shown(&path)))
 }
 
 fn read(path: &Utf8Path) -> Result<String, StoreError> {
@@ -214,8 +222,12 @@ fn read(path: &Utf8Path) -> Result<String, StoreError> {
 fn not_before(args: &MintArgs) -> Result<OffsetDateTime, MintError> {
     match &args.not_before {
         Some(text) => parse_rfc3339(text),
-        None => Ok(OffsetDateTime::now_utc().replace_time(Time::MIDNIGHT)),
+        None => Ok(today()),
     }
+}
+
+fn today() -> OffsetDateTime {
+    OffsetDateTime::now_utc().replace_time(Time::MIDNIGHT)
 }
 
 /// Writes the store, prints what changed, then checks the result.

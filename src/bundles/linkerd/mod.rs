@@ -11,14 +11,15 @@
 mod proxy;
 mod resources;
 
-pub use proxy::{ProxyView, Trace};
-pub use resources::{ChartResources, ControllerResources, Controllers, Resources};
+pub use proxy::ProxyView;
+pub use resources::Controllers;
 
 use base64ct::{Base64, Encoding};
 use indexmap::IndexMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::SkippedSecret;
 use crate::certs::store::{CA_CRT, ISSUER_CRT, ISSUER_KEY};
 use crate::certs::{issuer_common_name, webhook_file, CertStore, Role, LINKERD_WEBHOOK_SERVICES};
 use crate::digest::hex;
@@ -61,6 +62,9 @@ pub struct View {
     pub controller_trace_collector: Option<String>,
     /// Replicas, disruption budgets, affinity, resources: normal or HA mode.
     pub controllers: Controllers,
+    /// The Secrets this render leaves out because their key files are absent.
+    #[serde(skip)]
+    pub skipped_secrets: Vec<SkippedSecret>,
 }
 
 #[derive(Debug, Serialize)]
@@ -119,12 +123,25 @@ impl View {
             false => certs.get(ISSUER_KEY).map(str::to_string),
         };
 
+        let mut skipped_secrets = Vec::new();
+        if !external && issuer_key_pem.is_none() {
+            skipped_secrets.push(SkippedSecret {
+                secret: format!("{}/linkerd-identity-issuer", l.namespace),
+                key_file: certs.label(ISSUER_KEY),
+            });
+        }
         let mut webhooks = IndexMap::new();
         for service in LINKERD_WEBHOOK_SERVICES {
             let file = |suffix: &str| webhook_file(service, suffix);
             let ca = certs.require(&file("-ca.crt"), Role::WebhookCa)?.text;
             let crt = certs.require(&file(".crt"), Role::WebhookCert)?.text;
             let key = certs.get(&file(".key")).map(str::to_string);
+            if key.is_none() {
+                skipped_secrets.push(SkippedSecret {
+                    secret: format!("{}/{service}-k8s-tls", l.namespace),
+                    key_file: certs.label(&file(".key")),
+                });
+            }
             webhooks.insert(
                 service.to_string(),
                 WebhookTls {
@@ -168,6 +185,7 @@ impl View {
             issuer_key_pem,
             webhooks,
             checksums,
+            skipped_secrets,
         })
     }
 }
@@ -206,16 +224,19 @@ mod test_support {
             name: "test.yaml".into(),
             text: overlay.into(),
         };
-        crate::load_values(&[source]).unwrap_or_else(|e| panic!("{e}"))
+        crate::Values::with_overlays(&[source]).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn repo_certs() -> CertStore {
-        crate::load_certs(camino::Utf8Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/certs")))
-            .unwrap_or_else(|e| panic!("{e}"))
+    fn test_certs() -> CertStore {
+        crate::load_certs(camino::Utf8Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/store"
+        )))
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     pub(super) fn view(overlay: &str) -> View {
-        View::new(&values(overlay), &repo_certs()).unwrap_or_else(|e| panic!("{e}"))
+        View::new(&values(overlay), &test_certs()).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 

@@ -1,0 +1,239 @@
+//! [`Renderer`]: the one entry point for tooling that renders meshgen's system. It
+//! gathers the defaults, overlays, `--set` assignments and a certificate store, and
+//! returns an [`Output`] that can be written, checked against a directory, diffed,
+//! streamed in apply order or inspected object by object.
+
+use camino::Utf8Path;
+
+use crate::certs::{time::OffsetDateTime, CertStore, Warning};
+use crate::error::{Error, Result};
+use crate::manifest::{Manifest, HEADER};
+use crate::output::{self, Change, Tree};
+use crate::render::{render, Rendered};
+use crate::templates::TemplateSet;
+use crate::values::{Values, ValuesSource};
+
+/// Builds a render: the default values, then overlays and assignments in the order
+/// they are added (later ones win), a certificate store, and the templates.
+///
+/// ```
+/// # let certs = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store");
+/// use meshgen::{certs::time::OffsetDateTime, Renderer};
+///
+/// let output = Renderer::new()
+///     .values_text("prod.yaml", "dgraph: {alpha: {replicas: 5}}")
+///     .set("dgraph.release=prod")?
+///     .certs_dir(certs.into())?
+///     .render(OffsetDateTime::now_utc())?;
+/// let alpha = output.objects().find(|m| m.kind == "StatefulSet" && m.name == "prod-dgraph-alpha");
+/// assert_eq!(alpha.map(|m| &m.body["spec"]["replicas"]), Some(&5.into()));
+/// # Ok::<(), meshgen::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Renderer {
+    defaults: ValuesSource,
+    overlays: Vec<ValuesSource>,
+    templates: TemplateSet,
+    certs: Option<CertStore>,
+}
+
+impl Default for Renderer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Renderer {
+    /// The defaults and templates compiled into this build of meshgen.
+    pub fn new() -> Self {
+        Self {
+            defaults: ValuesSource::defaults(),
+            overlays: Vec::new(),
+            templates: TemplateSet::embedded(),
+            certs: None,
+        }
+    }
+
+    /// The defaults (`values/default.yaml`) and templates (`templates/`) of a meshgen
+    /// checkout, read now rather than compiled in, so that a binary built elsewhere
+    /// renders this checkout's files.
+    pub fn from_checkout(root: &Utf8Path) -> Result<Self> {
+        let defaults = ValuesSource::read(&root.join("values/default.yaml"))?;
+        Ok(Self {
+            defaults: ValuesSource {
+                name: "values/default.yaml".into(),
+                text: defaults.text,
+            },
+            overlays: Vec::new(),
+            templates: TemplateSet::from_dir(&root.join("templates"))?,
+            certs: None,
+        })
+    }
+
+    /// Merges a values file on top of what is there.
+    pub fn values_file(mut self, path: &Utf8Path) -> Result<Self> {
+        self.overlays.push(ValuesSource::read(path)?);
+        Ok(self)
+    }
+
+    /// Merges values given as YAML text, reported as `name` in errors.
+    pub fn values_text(mut self, name: &str, text: &str) -> Self {
+        self.overlays.push(ValuesSource::new(name, text));
+        self
+    }
+
+    /// Sets one key, as `--set path.to.key=value` does (see [`crate::values::assignment`]).
+    pub fn set(mut self, assignment: &str) -> Result<Self> {
+        self.overlays.push(crate::values::assignment(assignment)?);
+        Ok(self)
+    }
+
+    /// Renders with these templates instead.
+    pub fn templates(mut self, templates: TemplateSet) -> Self {
+        self.templates = templates;
+        self
+    }
+
+    /// Uses this certificate store.
+    pub fn certs(mut self, store: CertStore) -> Self {
+        self.certs = Some(store);
+        self
+    }
+
+    /// Loads the certificate store in `dir` (public certificates and, where present,
+    /// private keys) and uses it.
+    pub fn certs_dir(self, dir: &Utf8Path) -> Result<Self> {
+        Ok(self.certs(crate::load_certs(dir)?))
+    }
+
+    /// The merged, validated values.
+    pub fn values(&self) -> Result<Values> {
+        let mut sources = vec![self.defaults.clone()];
+        sources.extend(self.overlays.iter().cloned());
+        Values::from_sources(&sources)
+    }
+
+    /// Checks the values and the certificates (their validity at `now`: the library
+    /// reads no clock), then renders and checks every object. Nothing is written.
+    pub fn render(&self, now: OffsetDateTime) -> Result<Output> {
+        let values = self.values()?;
+        let certs = self.certs.as_ref().ok_or_else(|| Error::Certs {
+            message: "no certificate store was given".into(),
+            help: "call Renderer::certs or Renderer::certs_dir before rendering".into(),
+        })?;
+        let report = crate::check_certs(certs, now)?;
+        let rendered = render(&values, certs, &self.templates)?;
+        Ok(Output::new(values, rendered, report.warnings))
+    }
+}
+
+/// A finished render: every object checked, nothing written yet.
+#[derive(Debug, Clone)]
+pub struct Output {
+    values: Values,
+    rendered: Rendered,
+    generated: Tree,
+    secrets: Option<Tree>,
+    warnings: Vec<Warning>,
+}
+
+/// What [`Output::write`] changed.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// Number of files in the generated tree, lock file included.
+    pub files: usize,
+    /// The changes to the generated tree; empty when it was up to date.
+    pub generated: Vec<Change>,
+    /// The changes to the secrets tree; `None` when the render has no Secret, so the
+    /// secrets directory was left alone.
+    pub secrets: Option<Vec<Change>>,
+}
+
+impl Output {
+    pub(crate) fn new(values: Values, rendered: Rendered, warnings: Vec<Warning>) -> Self {
+        let secrets = (!rendered.secrets.is_empty()).then(|| Tree::private(rendered.secrets.clone()));
+        Self {
+            values,
+            generated: Tree::public(rendered.files.clone()),
+            secrets,
+            rendered,
+            warnings,
+        }
+    }
+
+    /// The values it was rendered from.
+    pub fn values(&self) -> &Values {
+        &self.values
+    }
+
+    /// Every object of `generated/`, in apply order.
+    pub fn objects(&self) -> impl Iterator<Item = &Manifest> {
+        self.rendered.manifests.iter().filter(|m| m.kind != "Secret")
+    }
+
+    /// Every Secret holding key material (the `secrets/` tree), in apply order.
+    pub fn secret_objects(&self) -> impl Iterator<Item = &Manifest> {
+        self.rendered.manifests.iter().filter(|m| m.kind == "Secret")
+    }
+
+    /// The files of `generated/`.
+    pub fn generated(&self) -> &Tree {
+        &self.generated
+    }
+
+    /// The files of `secrets/`; `None` when nothing holds a key.
+    pub fn secrets(&self) -> Option<&Tree> {
+        self.secrets.as_ref()
+    }
+
+    /// Certificate warnings, such as one expiring within 60 days.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The Secrets left out because their private keys are absent here.
+    pub fn skipped_secrets(&self) -> &[crate::bundles::SkippedSecret] {
+        &self.rendered.skipped_secrets
+    }
+
+    /// Every object as one multi-document YAML stream in apply order, for
+    /// `kubectl apply -f -`. With `with_secrets`, the Secrets of `secrets/` are placed
+    /// at their turn in the order; they hold private keys, so never store the stream.
+    pub fn stream(&self, with_secrets: bool) -> String {
+        let mut out = String::from(HEADER);
+        for m in &self.rendered.manifests {
+            if m.kind == "Secret" && !with_secrets {
+                continue;
+            }
+            out.push_str("---\n");
+            out.push_str(&crate::yaml::to_canonical(&m.body));
+        }
+        out
+    }
+
+    /// Writes `generated/` to `out` and, when anything holds a key, `secrets/` to
+    /// `secrets_out`, each replaced atomically. Files meshgen did not write are kept.
+    pub fn write(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<Written> {
+        let generated = output::write(out, &self.generated)?;
+        let secrets = match &self.secrets {
+            Some(tree) => Some(output::write(secrets_out, tree)?),
+            None => None,
+        };
+        Ok(Written {
+            files: self.generated.files.len(),
+            generated,
+            secrets,
+        })
+    }
+
+    /// What writing would change in `out` (the generated tree only: secrets are private
+    /// to each machine); empty when `out` is up to date.
+    pub fn check(&self, out: &Utf8Path) -> Vec<Change> {
+        output::changes(out, &self.generated)
+    }
+
+    /// A unified diff of `out` against this render; see [`output::diff`].
+    pub fn diff(&self, out: &Utf8Path, shown: &str, color: bool) -> String {
+        output::diff(out, &self.generated, shown, color)
+    }
+}
