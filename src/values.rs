@@ -5,6 +5,7 @@
 mod check;
 pub mod dgraph;
 pub mod linkerd;
+pub mod viz;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,8 @@ pub struct Values {
     /// The cluster's DNS domain, as configured in kubelet (`--cluster-domain`).
     pub cluster_domain: String,
     pub linkerd: linkerd::Linkerd,
+    /// The Linkerd viz extension.
+    pub viz: viz::Viz,
     pub dgraph: dgraph::Dgraph,
 }
 
@@ -103,6 +106,11 @@ impl Values {
     fn validate(&self, p: &mut Problems) {
         p.check("clusterDomain", check::dns_subdomain(&self.cluster_domain));
         self.linkerd.validate(p);
+        let taken = [
+            ("linkerd.namespace", self.linkerd.namespace.as_str()),
+            ("dgraph.namespace", self.dgraph.namespace.as_str()),
+        ];
+        self.viz.validate(p, &taken);
         self.dgraph.validate(p);
     }
 }
