@@ -202,10 +202,12 @@ fn default_render_has_the_expected_objects() {
     // which goes to secrets/; then the 10 CRDs.
     assert_eq!(count("linkerd/"), 37);
     assert_eq!(count("linkerd-crds/"), 10);
+    // The Namespace plus upstream's 49 viz objects (the tap Secrets go to secrets/).
+    assert_eq!(count("linkerd-viz/"), 50);
     assert_eq!(
         files.len(),
-        9 + 37 + 10 + 1,
-        "dgraph, linkerd, linkerd-crds and the lock file"
+        9 + 37 + 10 + 50 + 1,
+        "dgraph, linkerd, linkerd-crds, linkerd-viz and the lock file"
     );
     for (file, content) in &trees.generated.files {
         if file.ends_with(".yaml") {

@@ -3,6 +3,7 @@
 
 pub mod dgraph;
 pub mod linkerd;
+pub mod viz;
 
 use serde::Serialize;
 
@@ -16,6 +17,7 @@ pub struct Context<'a> {
     pub values: &'a Values,
     pub dgraph: dgraph::View,
     pub linkerd: linkerd::View,
+    pub viz: viz::View,
 }
 
 impl<'a> Context<'a> {
@@ -24,6 +26,7 @@ impl<'a> Context<'a> {
             values,
             dgraph: dgraph::View::new(&values.dgraph),
             linkerd: linkerd::View::new(values, certs)?,
+            viz: viz::View::new(values, certs)?,
         })
     }
 }
