@@ -6,6 +6,7 @@ mod check;
 pub mod dgraph;
 pub mod linkerd;
 mod set;
+pub mod viz;
 
 use camino::Utf8Path;
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,8 @@ pub struct Values {
     pub cluster_domain: String,
     /// The Linkerd CRDs and control plane.
     pub linkerd: linkerd::Linkerd,
+    /// The Linkerd viz extension.
+    pub viz: viz::Viz,
     /// The Dgraph cluster: Zero and Alpha StatefulSets.
     pub dgraph: dgraph::Dgraph,
 }
@@ -159,6 +162,11 @@ impl Values {
     fn validate(&self, p: &mut Problems) {
         p.check("clusterDomain", check::dns_subdomain(&self.cluster_domain));
         self.linkerd.validate(p);
+        let taken = [
+            ("linkerd.namespace", self.linkerd.namespace.as_str()),
+            ("dgraph.namespace", self.dgraph.namespace.as_str()),
+        ];
+        self.viz.validate(p, &taken);
         self.dgraph.validate(p);
     }
 }

@@ -194,10 +194,12 @@ fn default_render_has_the_expected_objects() {
     // which goes to secrets/; then the 10 CRDs; each bundle with its kustomization.
     assert_eq!(count("linkerd/"), 37 + 1);
     assert_eq!(count("linkerd-crds/"), 10 + 1);
+    // The Namespace plus upstream's 49 viz objects (the tap Secrets go to secrets/).
+    assert_eq!(count("linkerd-viz/"), 50 + 1);
     assert_eq!(
         files.len(),
-        (9 + 1) + (37 + 1) + (10 + 1) + 2,
-        "dgraph, linkerd, linkerd-crds, the top kustomization and the lock file"
+        (9 + 1) + (37 + 1) + (10 + 1) + (50 + 1) + 2,
+        "dgraph, linkerd, linkerd-crds, linkerd-viz, the top kustomization and the lock file"
     );
     for (file, content) in &output.generated().files {
         if file.ends_with(".yaml") {

@@ -3,6 +3,7 @@
 
 pub(crate) mod dgraph;
 pub(crate) mod linkerd;
+pub(crate) mod viz;
 
 use serde::Serialize;
 
@@ -28,6 +29,7 @@ pub enum Layer {
 pub const ALL: &[(&str, Layer)] = &[
     (crate::crds::BUNDLE, Layer::Crds),
     ("linkerd", Layer::ControlPlane),
+    ("linkerd-viz", Layer::Extension),
     ("dgraph", Layer::Application),
 ];
 
@@ -55,6 +57,7 @@ pub(crate) struct Context<'a> {
     pub dgraph: dgraph::View,
     /// Derived facts of the Linkerd bundles.
     pub linkerd: linkerd::View,
+    pub viz: viz::View,
 }
 
 impl<'a> Context<'a> {
@@ -64,6 +67,7 @@ impl<'a> Context<'a> {
             values,
             dgraph: dgraph::View::new(&values.dgraph),
             linkerd: linkerd::View::new(values, certs)?,
+            viz: viz::View::new(values, certs)?,
         })
     }
 }
@@ -71,6 +75,8 @@ impl<'a> Context<'a> {
 impl Context<'_> {
     /// The Secrets left out of this render for want of their keys.
     pub fn skipped_secrets(&self) -> Vec<SkippedSecret> {
-        self.linkerd.skipped_secrets.clone()
+        let mut all = self.linkerd.skipped_secrets.clone();
+        all.extend(self.viz.skipped_secrets.iter().cloned());
+        all
     }
 }

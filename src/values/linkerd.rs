@@ -124,6 +124,23 @@ pub struct Tracing {
     pub collector_namespace: String,
 }
 
+impl ProxyResources {
+    /// Every quantity that is set must parse; `path` is where these resources sit.
+    pub(crate) fn validate(&self, p: &mut Problems, path: &str) {
+        for (name, rl) in [
+            ("cpu", &self.cpu),
+            ("memory", &self.memory),
+            ("ephemeralStorage", &self.ephemeral_storage),
+        ] {
+            for (kind, v) in [("request", &rl.request), ("limit", &rl.limit)] {
+                if !v.is_empty() {
+                    p.check(&format!("{path}.{name}.{kind}"), check::quantity(v));
+                }
+            }
+        }
+    }
+}
+
 impl Linkerd {
     pub(crate) fn validate(&self, p: &mut Problems) {
         p.check("linkerd.namespace", check::dns_label(&self.namespace));
@@ -149,18 +166,7 @@ impl Linkerd {
             );
         }
         p.non_empty("linkerd.proxy.logLevel", &self.proxy.log_level);
-        let r = &self.proxy.resources;
-        for (name, rl) in [
-            ("cpu", &r.cpu),
-            ("memory", &r.memory),
-            ("ephemeralStorage", &r.ephemeral_storage),
-        ] {
-            for (kind, v) in [("request", &rl.request), ("limit", &rl.limit)] {
-                if !v.is_empty() {
-                    p.check(&format!("linkerd.proxy.resources.{name}.{kind}"), check::quantity(v));
-                }
-            }
-        }
+        self.proxy.resources.validate(p, "linkerd.proxy.resources");
         if self.tracing.enabled {
             p.check("linkerd.tracing.collector", host_port(&self.tracing.collector));
             p.check(
@@ -176,7 +182,7 @@ impl Linkerd {
 }
 
 /// An image tag, as the OCI distribution spec allows it.
-fn image_tag(s: &str) -> Result<(), String> {
+pub(crate) fn image_tag(s: &str) -> Result<(), String> {
     let ok = (1..=128).contains(&s.len())
         && s.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
         && s.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
@@ -187,7 +193,7 @@ fn image_tag(s: &str) -> Result<(), String> {
 }
 
 /// A registry host (with an optional port) and path, without a tag or a trailing '/'.
-fn registry(s: &str) -> Result<(), String> {
+pub(crate) fn registry(s: &str) -> Result<(), String> {
     let host = s.split('/').next().unwrap_or("");
     let ok = !host.is_empty()
         && !s.ends_with('/')

@@ -12,7 +12,8 @@ mod proxy;
 mod resources;
 
 pub use proxy::ProxyView;
-pub use resources::Controllers;
+pub(crate) use resources::container_resources;
+pub use resources::{ChartResources, Controllers};
 
 use base64ct::{Base64, Encoding};
 use indexmap::IndexMap;
@@ -102,6 +103,47 @@ pub struct Checksums {
     pub proxy_injector: String,
 }
 
+impl WebhookTls {
+    /// The CA, serving certificate and (where present) key of each of `services`,
+    /// read from the store's `webhooks/` folder.
+    pub(crate) fn load_all(certs: &CertStore, services: &[&str]) -> Result<IndexMap<String, WebhookTls>> {
+        let mut webhooks = IndexMap::new();
+        for service in services {
+            let file = |suffix: &str| webhook_file(service, suffix);
+            let ca = certs.require(&file("-ca.crt"), Role::WebhookCa)?.text;
+            let crt = certs.require(&file(".crt"), Role::WebhookCert)?.text;
+            let key = certs.get(&file(".key")).map(str::to_string);
+            webhooks.insert(
+                service.to_string(),
+                WebhookTls {
+                    ca_bundle: ca.to_string(),
+                    ca_bundle_b64: b64(ca),
+                    crt_pem: crt.to_string(),
+                    crt_b64: b64(crt),
+                    key_b64: key.as_deref().map(b64),
+                    key_pem: key,
+                },
+            );
+        }
+        Ok(webhooks)
+    }
+
+    /// The `<service>-k8s-tls` Secrets of `webhooks` that lack their key here.
+    pub(crate) fn skipped(
+        webhooks: &IndexMap<String, WebhookTls>,
+        certs: &CertStore,
+        namespace: &str,
+    ) -> Vec<SkippedSecret> {
+        (webhooks.iter())
+            .filter(|(_, tls)| tls.key_pem.is_none())
+            .map(|(service, _)| SkippedSecret {
+                secret: format!("{namespace}/{service}-k8s-tls"),
+                key_file: certs.label(&webhook_file(service, ".key")),
+            })
+            .collect()
+    }
+}
+
 impl View {
     pub fn new(values: &Values, certs: &CertStore) -> Result<Self> {
         let l: &Linkerd = &values.linkerd;
@@ -130,30 +172,8 @@ impl View {
                 key_file: certs.label(ISSUER_KEY),
             });
         }
-        let mut webhooks = IndexMap::new();
-        for service in LINKERD_WEBHOOK_SERVICES {
-            let file = |suffix: &str| webhook_file(service, suffix);
-            let ca = certs.require(&file("-ca.crt"), Role::WebhookCa)?.text;
-            let crt = certs.require(&file(".crt"), Role::WebhookCert)?.text;
-            let key = certs.get(&file(".key")).map(str::to_string);
-            if key.is_none() {
-                skipped_secrets.push(SkippedSecret {
-                    secret: format!("{}/{service}-k8s-tls", l.namespace),
-                    key_file: certs.label(&file(".key")),
-                });
-            }
-            webhooks.insert(
-                service.to_string(),
-                WebhookTls {
-                    ca_bundle: ca.to_string(),
-                    ca_bundle_b64: b64(ca),
-                    crt_pem: crt.to_string(),
-                    crt_b64: b64(crt),
-                    key_b64: key.as_deref().map(b64),
-                    key_pem: key,
-                },
-            );
-        }
+        let webhooks = WebhookTls::load_all(certs, &LINKERD_WEBHOOK_SERVICES)?;
+        skipped_secrets.extend(WebhookTls::skipped(&webhooks, certs, &l.namespace));
         let checksums = Checksums {
             destination: webhook_checksum(&webhooks, &["linkerd-sp-validator", "linkerd-policy-validator"]),
             proxy_injector: webhook_checksum(&webhooks, &["linkerd-proxy-injector"]),
@@ -197,7 +217,7 @@ fn b64(pem: &str) -> String {
 
 /// sha256 over the public certificates (CA and serving certificate) of `services`.
 /// Keys are left out so that the committed output is the same with or without them.
-fn webhook_checksum(webhooks: &IndexMap<String, WebhookTls>, services: &[&str]) -> String {
+pub(crate) fn webhook_checksum(webhooks: &IndexMap<String, WebhookTls>, services: &[&str]) -> String {
     let mut hasher = Sha256::new();
     for service in services {
         if let Some(w) = webhooks.get(*service) {

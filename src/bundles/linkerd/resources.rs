@@ -144,7 +144,7 @@ fn request_limit(request: &str, limit: &str) -> RequestLimit {
 
 /// A container's `resources`: limits first, then requests, each holding only the
 /// quantities that are set; `None` when nothing is.
-fn container_resources(r: &ChartResources) -> Option<Json> {
+pub(crate) fn container_resources(r: &ChartResources) -> Option<Json> {
     let none = RequestLimit::default();
     let storage = r.ephemeral_storage.as_ref().unwrap_or(&none);
     let named = [("cpu", &r.cpu), ("memory", &r.memory), ("ephemeral-storage", storage)];

@@ -1,0 +1,172 @@
+//! Values of the Linkerd viz extension (dashboard, metrics API, tap, Prometheus),
+//! pinned to the Linkerd release of `linkerd.version`. Key names follow upstream's
+//! `linkerd-viz` chart where it has one, so `linkerd viz install --set …` knobs are
+//! found under the same names here.
+
+use serde::{Deserialize, Serialize};
+
+use super::check;
+use super::dgraph::PullPolicy;
+use super::linkerd::{image_tag, registry, ProxyResources};
+use super::Problems;
+
+/// Requests and limits of one viz container; an empty string leaves one unset.
+pub type Resources = ProxyResources;
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Viz {
+    /// Namespace of the extension; the tap certificates in certs/ name it.
+    pub namespace: String,
+    /// Registry prefix of the viz images (metrics-api, tap, web), replacing
+    /// `cr.l5d.io/linkerd`; `None` uses `linkerd.registry`.
+    pub default_registry: Option<String>,
+    pub default_image_pull_policy: PullPolicy,
+    /// What upstream's viz values-ha.yaml sets: 3 tap replicas with a disruption
+    /// budget, pod anti-affinity, one-at-a-time rollouts, requests and limits.
+    pub high_availability: bool,
+    /// An external Prometheus for the metrics API; when set it wins over the
+    /// bundled one, and the namespace records it for `linkerd viz check`.
+    pub prometheus_url: String,
+    pub prometheus: Prometheus,
+    #[serde(rename = "metricsAPI")]
+    pub metrics_api: Component,
+    pub tap: Component,
+    pub tap_injector: Component,
+    pub dashboard: Component,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Component {
+    pub resources: Resources,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Prometheus {
+    /// Render the bundled Prometheus (its RBAC, config, Service, Deployment and
+    /// ServiceProfile). Off needs `prometheusUrl`.
+    pub enabled: bool,
+    pub image: Image,
+    pub resources: Resources,
+}
+
+/// `<registry>/<name>:<tag>`; Prometheus is not a Linkerd image, so `defaultRegistry`
+/// does not apply to it.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Image {
+    pub registry: String,
+    pub name: String,
+    pub tag: String,
+}
+
+impl Viz {
+    /// `taken` lists the namespaces other bundles own, as (dotted key, namespace).
+    pub(crate) fn validate(&self, p: &mut Problems, taken: &[(&str, &str)]) {
+        p.check("viz.namespace", check::dns_label(&self.namespace));
+        for (key, ns) in taken {
+            if *ns == self.namespace {
+                p.add(
+                    "viz.namespace",
+                    &format!("is `{ns}`, which `{key}` already uses"),
+                    "give the viz extension a namespace of its own, such as linkerd-viz",
+                );
+            }
+        }
+        if let Some(r) = &self.default_registry {
+            p.check("viz.defaultRegistry", registry(r));
+        }
+        if !self.prometheus_url.is_empty() {
+            p.check("viz.prometheusUrl", http_url(&self.prometheus_url));
+        } else if !self.prometheus.enabled {
+            // Named after the key that turned Prometheus off, so the file that did it is blamed.
+            p.add(
+                "viz.prometheus.enabled",
+                "is false, but viz.prometheusUrl is empty",
+                "the metrics API needs a Prometheus: set viz.prometheusUrl to yours, such as http://prometheus.monitoring.svc.cluster.local:9090, or set viz.prometheus.enabled: true",
+            );
+        }
+        let image = &self.prometheus.image;
+        p.check("viz.prometheus.image.registry", registry(&image.registry));
+        p.check("viz.prometheus.image.name", image_name(&image.name));
+        p.check("viz.prometheus.image.tag", image_tag(&image.tag));
+        for (key, resources) in [
+            ("viz.prometheus.resources", &self.prometheus.resources),
+            ("viz.metricsAPI.resources", &self.metrics_api.resources),
+            ("viz.tap.resources", &self.tap.resources),
+            ("viz.tapInjector.resources", &self.tap_injector.resources),
+            ("viz.dashboard.resources", &self.dashboard.resources),
+        ] {
+            resources.validate(p, key);
+        }
+    }
+}
+
+/// An `http://` or `https://` address with a host: the metrics API sends its
+/// queries there, and a bare host name would be read as a path.
+fn http_url(s: &str) -> Result<(), String> {
+    let rest = s.strip_prefix("http://").or_else(|| s.strip_prefix("https://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+    let ok = host.is_some_and(|h| !h.is_empty() && !h.starts_with(':'))
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+    match ok {
+        true => Ok(()),
+        false => Err(format!(
+            "`{s}` is not an http(s) address; write e.g. http://prometheus.monitoring.svc.cluster.local:9090"
+        )),
+    }
+}
+
+/// One path component of an image name, such as `prometheus`.
+fn image_name(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.split('/').all(|part| {
+            !part.is_empty()
+                && part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+        });
+    match ok {
+        true => Ok(()),
+        false => Err("use an image name such as prometheus: lowercase letters, digits, '.', '_', '-' and '/'".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_urls() {
+        for ok in [
+            "http://prometheus.monitoring.svc.cluster.local:9090",
+            "https://prom.example.com",
+            "http://10.0.0.1:9090/prefix",
+        ] {
+            assert!(http_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "external-prom.com",
+            "http://",
+            "ftp://x",
+            "http://:9090",
+            "http://a b",
+            "",
+        ] {
+            assert!(http_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn image_names() {
+        for ok in ["prometheus", "prom/prometheus", "a.b_c-d"] {
+            assert!(image_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Prometheus", "a//b", "-x", "a:b"] {
+            assert!(image_name(bad).is_err(), "{bad}");
+        }
+    }
+}
