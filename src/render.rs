@@ -38,6 +38,9 @@ pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Re
                 message: "templates must sit in a bundle folder, such as templates/dgraph/".into(),
             });
         };
+        if !crate::bundles::is_rendered(bundle, values) {
+            continue;
+        }
         let text = env
             .get_template(&file.name)
             .and_then(|t| t.render(&context))

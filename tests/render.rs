@@ -202,10 +202,13 @@ fn default_render_has_the_expected_objects() {
     // which goes to secrets/; then the 10 CRDs.
     assert_eq!(count("linkerd/"), 37);
     assert_eq!(count("linkerd-crds/"), 10);
+    // Namespace, ServiceAccount, ConfigMap, Deployment, two Services, three Servers,
+    // three AuthorizationPolicies and two MeshTLSAuthentications.
+    assert_eq!(count("linkerd-jaeger/"), 14);
     assert_eq!(
         files.len(),
-        9 + 37 + 10 + 1,
-        "dgraph, linkerd, linkerd-crds and the lock file"
+        9 + 37 + 10 + 14 + 1,
+        "dgraph, linkerd, linkerd-crds, linkerd-jaeger and the lock file"
     );
     for (file, content) in &trees.generated.files {
         if file.ends_with(".yaml") {

@@ -3,6 +3,7 @@
 
 pub mod dgraph;
 pub mod linkerd;
+pub mod tracing;
 
 use serde::Serialize;
 
@@ -16,6 +17,7 @@ pub struct Context<'a> {
     pub values: &'a Values,
     pub dgraph: dgraph::View,
     pub linkerd: linkerd::View,
+    pub tracing: tracing::View,
 }
 
 impl<'a> Context<'a> {
@@ -24,6 +26,16 @@ impl<'a> Context<'a> {
             values,
             dgraph: dgraph::View::new(&values.dgraph),
             linkerd: linkerd::View::new(values, certs)?,
+            tracing: tracing::View::new(values),
         })
+    }
+}
+
+/// Whether `bundle`'s templates are rendered at all: a bundle switched off in the
+/// values has no output folder.
+pub fn is_rendered(bundle: &str, values: &Values) -> bool {
+    match bundle {
+        tracing::BUNDLE => values.tracing.enabled,
+        _ => true,
     }
 }
