@@ -54,6 +54,9 @@ pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Re
                 ),
             });
         }
+        if !crate::bundles::is_rendered(bundle, values) {
+            continue;
+        }
         let text = env
             .get_template(&file.name)
             .and_then(|t| t.render(&context))

@@ -34,6 +34,7 @@ pub fn check(m: &Manifest) -> Result<()> {
         core::v1::ConfigMap,
         core::v1::Secret,
         core::v1::Service,
+        core::v1::PersistentVolumeClaim,
         apps::v1::StatefulSet,
         apps::v1::Deployment,
         apps::v1::DaemonSet,

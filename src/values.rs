@@ -6,6 +6,7 @@ mod check;
 pub mod dgraph;
 pub mod linkerd;
 mod set;
+pub mod tracing;
 pub mod viz;
 
 use camino::Utf8Path;
@@ -59,6 +60,8 @@ pub struct Values {
     pub viz: viz::Viz,
     /// The Dgraph cluster: Zero and Alpha StatefulSets.
     pub dgraph: dgraph::Dgraph,
+    /// The Jaeger collector, and where the control plane sends its spans.
+    pub tracing: tracing::Tracing,
 }
 
 /// One values document and the name it is reported under.
@@ -132,6 +135,8 @@ impl Values {
                 .replace("expected u16", "expected a port number");
             let help = if message.starts_with("invalid type: boolean") {
                 "YAML reads on/off/yes/no/true/false as booleans; quote the value, e.g. \"on\"".to_string()
+            } else if let Some(moved) = moved_key(&path) {
+                moved.to_string()
             } else if message.starts_with("unknown field") {
                 "remove the key or fix its spelling; the allowed keys are listed above".to_string()
             } else if message.starts_with("missing field") {
@@ -168,6 +173,26 @@ impl Values {
         ];
         self.viz.validate(p, &taken);
         self.dgraph.validate(p);
+        self.tracing.validate(p);
+        let ns = &self.tracing.namespace;
+        if [&self.linkerd.namespace, &self.dgraph.namespace].contains(&ns) {
+            p.add(
+                "tracing.namespace",
+                &format!("`{ns}` is already another bundle's namespace"),
+                "give the collector a namespace of its own, such as linkerd-jaeger: each bundle renders and labels its Namespace",
+            );
+        }
+    }
+}
+
+/// Keys that moved, with where they went: an old overlay gets a pointer, not just
+/// "unknown field".
+fn moved_key(path: &str) -> Option<&'static str> {
+    match path {
+        "linkerd.tracing" => Some(
+            "tracing moved to the top-level `tracing:` section (enabled, namespace, serviceAccount, collector.service, ...); the control plane's collector address is derived from it",
+        ),
+        _ => None,
     }
 }
 

@@ -196,10 +196,13 @@ fn default_render_has_the_expected_objects() {
     assert_eq!(count("linkerd-crds/"), 10 + 1);
     // The Namespace plus upstream's 49 viz objects (the tap Secrets go to secrets/).
     assert_eq!(count("linkerd-viz/"), 50 + 1);
+    // Namespace, ServiceAccount, ConfigMap, Deployment, two Services, three Servers,
+    // three AuthorizationPolicies and two MeshTLSAuthentications.
+    assert_eq!(count("linkerd-jaeger/"), 14 + 1);
     assert_eq!(
         files.len(),
-        (9 + 1) + (37 + 1) + (10 + 1) + (50 + 1) + 2,
-        "dgraph, linkerd, linkerd-crds, linkerd-viz, the top kustomization and the lock file"
+        (9 + 1) + (37 + 1) + (10 + 1) + (50 + 1) + (14 + 1) + 2,
+        "dgraph, linkerd, linkerd-crds, linkerd-viz, linkerd-jaeger, the top kustomization and the lock file"
     );
     for (file, content) in &output.generated().files {
         if file.ends_with(".yaml") {

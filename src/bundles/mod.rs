@@ -3,6 +3,7 @@
 
 pub(crate) mod dgraph;
 pub(crate) mod linkerd;
+pub(crate) mod tracing;
 pub(crate) mod viz;
 
 use serde::Serialize;
@@ -30,6 +31,7 @@ pub const ALL: &[(&str, Layer)] = &[
     (crate::crds::BUNDLE, Layer::Crds),
     ("linkerd", Layer::ControlPlane),
     ("linkerd-viz", Layer::Extension),
+    (tracing::BUNDLE, Layer::Extension),
     ("dgraph", Layer::Application),
 ];
 
@@ -58,6 +60,7 @@ pub(crate) struct Context<'a> {
     /// Derived facts of the Linkerd bundles.
     pub linkerd: linkerd::View,
     pub viz: viz::View,
+    pub tracing: tracing::View,
 }
 
 impl<'a> Context<'a> {
@@ -68,6 +71,7 @@ impl<'a> Context<'a> {
             dgraph: dgraph::View::new(&values.dgraph),
             linkerd: linkerd::View::new(values, certs)?,
             viz: viz::View::new(values, certs)?,
+            tracing: tracing::View::new(values),
         })
     }
 }
@@ -78,5 +82,14 @@ impl Context<'_> {
         let mut all = self.linkerd.skipped_secrets.clone();
         all.extend(self.viz.skipped_secrets.iter().cloned());
         all
+    }
+}
+
+/// Whether `bundle`'s templates are rendered at all: a bundle switched off in the
+/// values has no output folder.
+pub fn is_rendered(bundle: &str, values: &Values) -> bool {
+    match bundle {
+        tracing::BUNDLE => values.tracing.enabled,
+        _ => true,
     }
 }

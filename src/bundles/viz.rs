@@ -19,8 +19,6 @@ use crate::values::viz::{Resources, Viz};
 use crate::values::Values;
 
 /// Name and port of the tracing bundle's Jaeger query Service (UI and API).
-const JAEGER_QUERY_SERVICE: &str = "jaeger";
-const JAEGER_QUERY_PORT: u16 = 16686;
 
 /// Where the bundled Prometheus serves its API.
 const PROMETHEUS_PORT: u16 = 9090;
@@ -187,20 +185,10 @@ impl View {
     }
 }
 
-/// The tracing bundle's Jaeger query Service, `jaeger.<ns>.svc.<clusterDomain>:16686`,
-/// which the dashboard links to and proxies `/jaeger/*` to; `None` with tracing off.
-///
-/// HANDOFF (tracing bundle): the one place the viz bundle learns where Jaeger is.
-/// It reads `linkerd.tracing.collectorNamespace` for now; repoint it at the tracing
-/// bundle's own values (namespace, query Service name and port) when they exist.
+/// The tracing bundle's Jaeger query Service, which the dashboard links to and
+/// proxies `/jaeger/*` to; `None` with tracing off. The tracing bundle owns the address.
 pub fn jaeger_url(values: &Values) -> Option<String> {
-    let tracing = &values.linkerd.tracing;
-    tracing.enabled.then(|| {
-        format!(
-            "{JAEGER_QUERY_SERVICE}.{}.svc.{}:{JAEGER_QUERY_PORT}",
-            tracing.collector_namespace, values.cluster_domain
-        )
-    })
+    super::tracing::query_url(values)
 }
 
 /// The tap certificates name `tap.<namespace>.svc`: a render for another namespace
@@ -298,9 +286,9 @@ mod tests {
 
     #[test]
     fn jaeger_follows_the_tracing_namespace_and_cluster_domain() {
-        let v = values("clusterDomain: example.org\nlinkerd: {tracing: {collectorNamespace: tracing}}");
+        let v = values("clusterDomain: example.org\ntracing: {namespace: tracing}");
         assert_eq!(jaeger_url(&v).as_deref(), Some("jaeger.tracing.svc.example.org:16686"));
-        assert_eq!(jaeger_url(&values("linkerd: {tracing: {enabled: false}}")), None);
+        assert_eq!(jaeger_url(&values("tracing: {enabled: false}")), None);
     }
 
     #[test]

@@ -108,6 +108,48 @@ pub fn cidr(s: &str) -> Result<(), String> {
     }
 }
 
+/// An image tag, as the OCI distribution spec allows it.
+pub fn image_tag(s: &str) -> Result<(), String> {
+    let ok = (1..=128).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    match ok {
+        true => Ok(()),
+        false => Err("use an image tag such as edge-26.8.3: letters, digits, '_', '.' and '-'".into()),
+    }
+}
+
+/// A Go duration such as `24h0m0s`, `20s` or `1h30m`, as the controllers parse it.
+pub fn duration(s: &str) -> Result<(), String> {
+    let help = || {
+        Err(format!(
+            "`{s}` is not a duration; write a number and unit such as 20s, 90m or 24h0m0s"
+        ))
+    };
+    let mut rest = s;
+    if rest.is_empty() {
+        return help();
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return help();
+        }
+        rest = &rest[digits..];
+        let Some(unit) = ["ns", "us", "µs", "ms", "s", "m", "h"]
+            .into_iter()
+            .filter(|u| rest.starts_with(u))
+            .max_by_key(|u| u.len())
+        else {
+            return help();
+        };
+        rest = &rest[unit.len()..];
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +197,25 @@ mod tests {
         }
         for bad in ["", "10.0.0.0/33", "::/129", "10.0.0/8", "host/8", "10.0.0.0/x"] {
             assert!(cidr(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn image_tags() {
+        assert!(image_tag("edge-26.8.3").is_ok());
+        assert!(image_tag("stable-2.14.10").is_ok());
+        for bad in ["", "-x", "a:b", "a/b", &"x".repeat(129)] {
+            assert!(image_tag(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        for ok in ["24h0m0s", "20s", "1h30m", "1.5h", "100ms", "10µs"] {
+            assert!(duration(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "20", "s", "1d", "1h 30m", "-1s"] {
+            assert!(duration(bad).is_err(), "{bad}");
         }
     }
 }

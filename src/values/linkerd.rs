@@ -29,7 +29,6 @@ pub struct Linkerd {
     pub controller_log_level: LogLevel,
     pub proxy: Proxy,
     pub identity: Identity,
-    pub tracing: Tracing,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
@@ -112,18 +111,6 @@ pub enum IssuerScheme {
     KubernetesTls,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Tracing {
-    /// Proxies and controllers export spans to the collector.
-    pub enabled: bool,
-    /// OpenTelemetry collector address (host:port).
-    pub collector: String,
-    /// The collector's mesh identity, so that proxies talk to it over mTLS.
-    pub collector_service_account: String,
-    pub collector_namespace: String,
-}
-
 impl ProxyResources {
     /// Every quantity that is set must parse; `path` is where these resources sit.
     pub(crate) fn validate(&self, p: &mut Problems, path: &str) {
@@ -145,15 +132,15 @@ impl Linkerd {
     pub(crate) fn validate(&self, p: &mut Problems) {
         p.check("linkerd.namespace", check::dns_label(&self.namespace));
         p.check("linkerd.trustDomain", check::dns_subdomain(&self.trust_domain));
-        p.check("linkerd.version", image_tag(&self.version));
+        p.check("linkerd.version", check::image_tag(&self.version));
         p.check("linkerd.registry", registry(&self.registry));
         p.check(
             "linkerd.identity.issuanceLifetime",
-            duration(&self.identity.issuance_lifetime),
+            check::duration(&self.identity.issuance_lifetime),
         );
         p.check(
             "linkerd.identity.clockSkewAllowance",
-            duration(&self.identity.clock_skew_allowance),
+            check::duration(&self.identity.clock_skew_allowance),
         );
         for (i, net) in self.cluster_networks.iter().enumerate() {
             p.check(&format!("linkerd.clusterNetworks[{i}]"), check::cidr(net));
@@ -167,28 +154,6 @@ impl Linkerd {
         }
         p.non_empty("linkerd.proxy.logLevel", &self.proxy.log_level);
         self.proxy.resources.validate(p, "linkerd.proxy.resources");
-        if self.tracing.enabled {
-            p.check("linkerd.tracing.collector", host_port(&self.tracing.collector));
-            p.check(
-                "linkerd.tracing.collectorNamespace",
-                check::dns_label(&self.tracing.collector_namespace),
-            );
-            p.check(
-                "linkerd.tracing.collectorServiceAccount",
-                check::dns_subdomain(&self.tracing.collector_service_account),
-            );
-        }
-    }
-}
-
-/// An image tag, as the OCI distribution spec allows it.
-pub(crate) fn image_tag(s: &str) -> Result<(), String> {
-    let ok = (1..=128).contains(&s.len())
-        && s.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    match ok {
-        true => Ok(()),
-        false => Err("use an image tag such as edge-26.8.3: letters, digits, '_', '.' and '-'".into()),
     }
 }
 
@@ -208,65 +173,9 @@ pub(crate) fn registry(s: &str) -> Result<(), String> {
     }
 }
 
-/// A Go duration such as `24h0m0s`, `20s` or `1h30m`, as the controllers parse it.
-fn duration(s: &str) -> Result<(), String> {
-    let help = || {
-        Err(format!(
-            "`{s}` is not a duration; write a number and unit such as 20s, 90m or 24h0m0s"
-        ))
-    };
-    let mut rest = s;
-    if rest.is_empty() {
-        return help();
-    }
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if digits == 0 {
-            return help();
-        }
-        rest = &rest[digits..];
-        let Some(unit) = ["ns", "us", "µs", "ms", "s", "m", "h"]
-            .into_iter()
-            .filter(|u| rest.starts_with(u))
-            .max_by_key(|u| u.len())
-        else {
-            return help();
-        };
-        rest = &rest[unit.len()..];
-    }
-    Ok(())
-}
-
-/// `host:port`, the form of an OpenTelemetry collector address.
-fn host_port(s: &str) -> Result<(), String> {
-    let help = || {
-        Err(format!(
-            "`{s}` is not host:port; write e.g. collector.linkerd-jaeger.svc.cluster.local:4317"
-        ))
-    };
-    let Some((host, port)) = s.rsplit_once(':') else {
-        return help();
-    };
-    match (check::dns_subdomain(host), port.parse::<u16>()) {
-        (Ok(()), Ok(p)) if p > 0 && !host.is_empty() => Ok(()),
-        _ => help(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn image_tags() {
-        assert!(image_tag("edge-26.8.3").is_ok());
-        assert!(image_tag("stable-2.14.10").is_ok());
-        for bad in ["", "-x", "a:b", "a/b", &"x".repeat(129)] {
-            assert!(image_tag(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn registries() {
@@ -287,31 +196,6 @@ mod tests {
             "a//b",
         ] {
             assert!(registry(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn durations() {
-        for ok in ["24h0m0s", "20s", "1h30m", "1.5h", "100ms", "10µs"] {
-            assert!(duration(ok).is_ok(), "{ok}");
-        }
-        for bad in ["", "20", "s", "1d", "1h 30m", "-1s"] {
-            assert!(duration(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn host_ports() {
-        assert!(host_port("collector.linkerd-jaeger.svc.cluster.local:4317").is_ok());
-        for bad in [
-            "collector",
-            "collector:",
-            ":4317",
-            "collector:0",
-            "collector:99999",
-            "Col:1",
-        ] {
-            assert!(host_port(bad).is_err(), "{bad}");
         }
     }
 }

@@ -6,8 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::check;
+use super::check::image_tag;
 use super::dgraph::PullPolicy;
-use super::linkerd::{image_tag, registry, ProxyResources};
+use super::linkerd::{registry, ProxyResources};
 use super::Problems;
 
 /// Requests and limits of one viz container; an empty string leaves one unset.

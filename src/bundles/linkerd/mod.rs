@@ -20,6 +20,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::tracing;
 use super::SkippedSecret;
 use crate::certs::store::{CA_CRT, ISSUER_CRT, ISSUER_KEY};
 use crate::certs::{issuer_common_name, webhook_file, CertStore, Role, LINKERD_WEBHOOK_SERVICES};
@@ -61,11 +62,36 @@ pub struct View {
     pub proxy: ProxyView,
     /// `-trace-collector` of the controllers; `None` with tracing off.
     pub controller_trace_collector: Option<String>,
+    /// The tracing settings as linkerd-config's values record them.
+    pub tracing: ConfigTracing,
     /// Replicas, disruption budgets, affinity, resources: normal or HA mode.
     pub controllers: Controllers,
     /// The Secrets this render leaves out because their key files are absent.
     #[serde(skip)]
     pub skipped_secrets: Vec<SkippedSecret>,
+}
+
+/// linkerd-config's `controller.tracing` and `proxy.tracing`: the collector derived
+/// from the `tracing` values, or, with tracing off, the chart's defaults (empty
+/// strings and `enabled: false`), as `linkerd install` writes them.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigTracing {
+    pub enabled: bool,
+    pub endpoint: String,
+    pub service_account_name: String,
+    pub namespace: String,
+}
+
+impl ConfigTracing {
+    fn new(collector: Option<&tracing::ControlPlane>) -> Self {
+        collector.map_or_else(Self::default, |c| Self {
+            enabled: true,
+            endpoint: c.endpoint.clone(),
+            service_account_name: c.service_account.clone(),
+            namespace: c.namespace.clone(),
+        })
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -180,6 +206,7 @@ impl View {
         };
 
         let identity_suffix = issuer_common_name(&l.namespace, &l.trust_domain);
+        let collector = tracing::control_plane(values);
         let image_name = |name: &str| format!("{}/{name}", l.registry);
         let tagged = |name: &str| format!("{}:{}", image_name(name), l.version);
         Ok(Self {
@@ -193,8 +220,9 @@ impl View {
             },
             created_by: crate::crds::created_by(&l.version),
             heartbeat_schedule: heartbeat_schedule(&digest),
-            proxy: ProxyView::new(values, &identity_suffix),
-            controller_trace_collector: l.tracing.enabled.then(|| l.tracing.collector.clone()),
+            proxy: ProxyView::new(values, &identity_suffix, collector.as_ref()),
+            controller_trace_collector: collector.as_ref().map(|c| c.endpoint.clone()),
+            tracing: ConfigTracing::new(collector.as_ref()),
             controllers: Controllers::new(l.high_availability),
             identity_suffix,
             trust_anchors_pem,

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::resources::{proxy_resources, Resources};
+use crate::bundles::tracing::ControlPlane;
 use crate::values::Values;
 
 #[derive(Debug, Serialize)]
@@ -40,7 +41,7 @@ pub struct Trace {
 }
 
 impl ProxyView {
-    pub(super) fn new(values: &Values, identity_suffix: &str) -> Self {
+    pub(super) fn new(values: &Values, identity_suffix: &str, collector: Option<&ControlPlane>) -> Self {
         let l = &values.linkerd;
         let svc = |name: &str, port: u16| format!("{name}.{}.svc.{}.:{port}", l.namespace, values.cluster_domain);
         let mesh_name = |sa: &str, ns: &str| format!("{sa}.{ns}.serviceaccount.{identity_suffix}");
@@ -55,9 +56,9 @@ impl ProxyView {
             destination_name: mesh_name("linkerd-destination", &l.namespace),
             local_name: mesh_name("$(_pod_sa)", "$(_pod_ns)"),
             profile_suffixes: format!("svc.{}.", values.cluster_domain),
-            trace: l.tracing.enabled.then(|| Trace {
-                collector: l.tracing.collector.clone(),
-                collector_name: mesh_name(&l.tracing.collector_service_account, &l.tracing.collector_namespace),
+            trace: collector.map(|c| Trace {
+                collector: c.endpoint.clone(),
+                collector_name: mesh_name(&c.service_account, &c.namespace),
             }),
         }
     }
@@ -91,9 +92,11 @@ mod tests {
 
     #[test]
     fn tracing_off_drops_every_collector() {
-        let v = view("linkerd: {tracing: {enabled: false}}");
+        let v = view("tracing: {enabled: false}");
         assert!(v.proxy.trace.is_none());
         assert!(v.controller_trace_collector.is_none());
+        assert!(!v.tracing.enabled && v.tracing.endpoint.is_empty());
+        assert!(v.tracing.service_account_name.is_empty() && v.tracing.namespace.is_empty());
     }
 
     #[test]

@@ -1,0 +1,179 @@
+//! Values of the tracing bundle (`generated/linkerd-jaeger/`): a Jaeger v2 collector
+//! that the proxies and the Linkerd controllers export their spans to. These values are
+//! the one source of truth for tracing: the control plane's collector address and mesh
+//! identity are derived from them (`crate::bundles::tracing`), never written twice.
+
+use serde::{Deserialize, Serialize};
+
+use super::check;
+use super::dgraph::{PullPolicy, Resources};
+use super::Problems;
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Tracing {
+    /// Renders the collector, and points every proxy and controller at it. `false`
+    /// renders neither, and leaves linkerd-config with upstream's tracing defaults.
+    pub enabled: bool,
+    pub namespace: String,
+    /// The collector's ServiceAccount, and so its mesh identity.
+    pub service_account: String,
+    pub collector: Collector,
+    pub query: Query,
+    pub image: Image,
+    pub storage: Storage,
+    pub resources: Resources,
+}
+
+/// The OTLP Service the spans are sent to.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Collector {
+    pub service: String,
+    /// OTLP over gRPC: what the proxies and controllers use.
+    pub grpc_port: u16,
+    /// OTLP over HTTP, for applications that export spans themselves.
+    pub http_port: u16,
+}
+
+/// The Service of the query API and UI, which the viz dashboard links to.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Query {
+    pub service: String,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Image {
+    pub registry: String,
+    pub repository: String,
+    pub tag: String,
+    pub pull_policy: PullPolicy,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Storage {
+    pub backend: Backend,
+    pub memory: Memory,
+    pub badger: Badger,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// Traces in the collector's memory, lost on restart.
+    Memory,
+    /// Badger, an embedded key-value store, on a PersistentVolumeClaim.
+    Badger,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Memory {
+    /// The most traces kept; the oldest go first. Jaeger reads 0 as unbounded, so it is refused.
+    pub max_traces: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Badger {
+    /// How long spans are kept, as a Go duration.
+    pub span_ttl: String,
+    pub size: String,
+    /// Unset: the cluster's default class. An empty string disables dynamic provisioning.
+    pub storage_class: Option<String>,
+}
+
+/// Jaeger's health check (the healthcheckv2 extension's default port).
+pub const HEALTH_PORT: u16 = 13133;
+/// Jaeger's query gRPC API (its default port), kept on loopback.
+pub const QUERY_GRPC_PORT: u16 = 16685;
+/// The collector's own metrics (the OpenTelemetry Collector's default, on localhost).
+pub const METRICS_PORT: u16 = 8888;
+
+/// Ports the collector's pod already uses: Jaeger's own, and those of the
+/// linkerd-proxy injected beside it.
+pub const RESERVED_PORTS: [(u16, &str); 6] = [
+    (HEALTH_PORT, "Jaeger's health check"),
+    (QUERY_GRPC_PORT, "Jaeger's query gRPC API"),
+    (METRICS_PORT, "the collector's own metrics"),
+    (4140, "the linkerd-proxy's outbound listener"),
+    (4143, "the linkerd-proxy's inbound listener"),
+    (4191, "the linkerd-proxy's admin server"),
+];
+
+impl Tracing {
+    pub(crate) fn validate(&self, p: &mut Problems) {
+        p.check("tracing.namespace", check::dns_label(&self.namespace));
+        p.check("tracing.serviceAccount", check::dns_subdomain(&self.service_account));
+        p.check("tracing.collector.service", check::dns_label(&self.collector.service));
+        p.check("tracing.query.service", check::dns_label(&self.query.service));
+        if self.collector.service == self.query.service {
+            p.add(
+                "tracing.query.service",
+                "is the collector's Service name too",
+                "give the query Service and the collector Service different names",
+            );
+        }
+        self.validate_ports(p);
+        p.check(
+            "tracing.image.registry",
+            check::dns_subdomain(self.image.registry.split(':').next().unwrap_or("")),
+        );
+        p.non_empty("tracing.image.repository", &self.image.repository);
+        p.check("tracing.image.tag", check::image_tag(&self.image.tag));
+        if self.storage.memory.max_traces == 0 {
+            p.add(
+                "tracing.storage.memory.maxTraces",
+                "must be at least 1",
+                "Jaeger reads 0 as no limit, which lets the collector grow until it is killed; give a bound such as 50000",
+            );
+        }
+        let badger = &self.storage.badger;
+        p.check("tracing.storage.badger.spanTtl", check::duration(&badger.span_ttl));
+        p.check("tracing.storage.badger.size", check::quantity(&badger.size));
+        if let Some(class) = badger.storage_class.as_deref().filter(|c| !c.is_empty()) {
+            p.check("tracing.storage.badger.storageClass", check::dns_subdomain(class));
+        }
+        for (kind, list) in [
+            ("requests", &self.resources.requests),
+            ("limits", &self.resources.limits),
+        ] {
+            for (name, amount) in list {
+                p.check(&format!("tracing.resources.{kind}.{name}"), check::quantity(amount));
+            }
+        }
+    }
+
+    /// Each port is the container's and its Service's, so they must not collide with
+    /// each other or with a port the pod already listens on.
+    fn validate_ports(&self, p: &mut Problems) {
+        let ports = [
+            ("tracing.collector.grpcPort", self.collector.grpc_port),
+            ("tracing.collector.httpPort", self.collector.http_port),
+            ("tracing.query.port", self.query.port),
+        ];
+        for (i, (path, port)) in ports.iter().enumerate() {
+            if *port == 0 {
+                p.add(path, "port 0 is not a port", "use a port from 1 to 65535");
+            }
+            if let Some((other, _)) = ports[..i].iter().find(|(_, q)| q == port) {
+                p.add(
+                    path,
+                    &format!("{port} is also `{other}`"),
+                    "give each of the collector's ports its own number",
+                );
+            }
+            if let Some((_, owner)) = RESERVED_PORTS.iter().find(|(q, _)| q == port) {
+                p.add(
+                    path,
+                    &format!("{port} is taken by {owner}"),
+                    "pick a port that the collector's pod does not already use",
+                );
+            }
+        }
+    }
+}
