@@ -12,6 +12,7 @@ mod digest;
 pub mod error;
 pub mod manifest;
 pub mod output;
+pub mod profile;
 pub mod render;
 pub mod schema;
 pub mod templates;

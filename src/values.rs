@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 use crate::error::{Error, Result};
 use crate::yaml;
 
-pub use check::{dns_label, qualified_key};
+pub use check::{dns_label, dns_subdomain, qualified_key};
 
 /// Everything meshgen renders is a function of these values (and, later, the certificates).
 #[derive(Debug, Clone, Serialize, Deserialize)]
