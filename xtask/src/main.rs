@@ -2,6 +2,7 @@
 //! every behaviour lives in the library so other tooling can call it directly.
 
 mod certs;
+mod profile;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,8 @@ enum Command {
     Render(RenderArgs),
     /// Linkerd identity and webhook certificates in certs/: init, import, check, rotate.
     Certs(certs::CertsArgs),
+    /// A ServiceProfile from a .proto file, as `linkerd profile --proto` writes it.
+    Profile(profile::ProfileArgs),
 }
 
 #[derive(clap::Args)]
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Render(args) => render(&args),
         Command::Certs(args) => return certs::run(&args, repo_root()),
+        Command::Profile(args) => profile::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
