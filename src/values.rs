@@ -5,6 +5,7 @@
 mod check;
 pub mod dgraph;
 pub mod linkerd;
+pub mod service_profile;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};

@@ -193,6 +193,7 @@ fn default_render_has_the_expected_objects() {
             "dgraph/service-demo-dgraph-zero-headless.yaml",
             "dgraph/service-demo-dgraph-zero.yaml",
             "dgraph/serviceaccount-dgraph.yaml",
+            "dgraph/serviceprofile-demo-dgraph-alpha.dgraph.svc.cluster.local.yaml",
             "dgraph/statefulset-demo-dgraph-alpha.yaml",
             "dgraph/statefulset-demo-dgraph-zero.yaml",
         ]
@@ -204,7 +205,7 @@ fn default_render_has_the_expected_objects() {
     assert_eq!(count("linkerd-crds/"), 10);
     assert_eq!(
         files.len(),
-        9 + 37 + 10 + 1,
+        10 + 37 + 10 + 1,
         "dgraph, linkerd, linkerd-crds and the lock file"
     );
     for (file, content) in &trees.generated.files {

@@ -15,6 +15,8 @@ use crate::values::Values;
 pub struct Context<'a> {
     pub values: &'a Values,
     pub dgraph: dgraph::View,
+    /// Alpha's ServiceProfile (its name needs the cluster domain, outside `dgraph`).
+    pub dgraph_profile: dgraph::profile::View,
     pub linkerd: linkerd::View,
 }
 
@@ -23,6 +25,7 @@ impl<'a> Context<'a> {
         Ok(Self {
             values,
             dgraph: dgraph::View::new(&values.dgraph),
+            dgraph_profile: dgraph::profile::View::new(values),
             linkerd: linkerd::View::new(values, certs)?,
         })
     }

@@ -25,7 +25,8 @@
 //!   `required` in proto3, a field number out of range, or `edition = "2023"`
 //!   (protox-parse knows proto2 and proto3 only). Upstream accepts some of these.
 //! - The output has no `metadata.creationTimestamp: null`, which upstream's
-//!   serialiser adds. Keys are in the same (sorted) order as upstream's.
+//!   serialiser adds, and strings holding `\` are double-quoted (canonical YAML).
+//!   Keys are in the same (sorted) order as upstream's.
 //! - The service, namespace and cluster domain are checked as upstream's CLI
 //!   checks them, and the profile against the project's ServiceProfile CRD schema.
 
@@ -111,7 +112,10 @@ pub fn service_profile(target: &Target, routes: &[Route], origin: &str) -> Resul
 /// let source = "syntax = \"proto3\"; package emojivoto.v1;\n\
 ///               service VotingService { rpc VotePoop (VoteRequest) returns (VoteResponse); }";
 /// let profile = from_proto("Voting.proto", source, &target)?;
-/// assert!(to_yaml(&profile).contains("pathRegex: /emojivoto\\.v1\\.VotingService/VotePoop\n"));
+/// let route = &profile.body["spec"]["routes"][0];
+/// assert_eq!(route["name"], "VotePoop");
+/// assert_eq!(route["condition"]["pathRegex"], r"/emojivoto\.v1\.VotingService/VotePoop");
+/// assert!(to_yaml(&profile).starts_with("apiVersion: linkerd.io/v1alpha2\n"));
 /// # Ok::<(), meshgen::Error>(())
 /// ```
 pub fn from_proto(file: &str, source: &str, target: &Target) -> Result<Manifest> {

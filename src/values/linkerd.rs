@@ -203,7 +203,7 @@ fn registry(s: &str) -> Result<(), String> {
 }
 
 /// A Go duration such as `24h0m0s`, `20s` or `1h30m`, as the controllers parse it.
-fn duration(s: &str) -> Result<(), String> {
+pub(super) fn duration(s: &str) -> Result<(), String> {
     let help = || {
         Err(format!(
             "`{s}` is not a duration; write a number and unit such as 20s, 90m or 24h0m0s"
