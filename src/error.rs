@@ -52,6 +52,23 @@ pub enum Error {
     #[error("{object}: holds a private key\n  help: keys belong only in Secret objects, which go to secrets/ and never to generated/")]
     KeyMaterial { object: String },
 
+    /// A `.proto` file is not valid protobuf (`cargo xtask profile`).
+    #[error("{file}:{line}:{column}: {message}\n  help: fix the protobuf at that place; the file is read as protoc reads it, without its imports")]
+    Proto {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+
+    /// A ServiceProfile's service, namespace or cluster domain is not a valid name.
+    #[error("{what} {value:?} is not a valid name\n  help: {help}")]
+    Profile {
+        what: &'static str,
+        value: String,
+        help: String,
+    },
+
     /// A filesystem operation failed.
     #[error("{path}: {action}: {source}")]
     Io {

@@ -30,6 +30,7 @@ pub mod kustomize;
 pub mod manifest;
 pub mod order;
 pub mod output;
+pub mod profile;
 pub mod render;
 mod renderer;
 pub mod schema;

@@ -5,6 +5,7 @@
 mod check;
 pub mod dgraph;
 pub mod linkerd;
+pub mod service_profile;
 mod set;
 pub mod tracing;
 pub mod viz;
@@ -16,7 +17,7 @@ use serde_json::Value as Json;
 use crate::error::{Error, Result};
 use crate::yaml;
 
-pub use check::{dns_label, qualified_key};
+pub use check::{dns_label, dns_subdomain, qualified_key};
 pub use set::assignment;
 
 /// The file, at the top of the checkout, that [`schema_json`] is written to.

@@ -185,6 +185,7 @@ fn default_render_has_the_expected_objects() {
             "dgraph/service-demo-dgraph-zero-headless.yaml",
             "dgraph/service-demo-dgraph-zero.yaml",
             "dgraph/serviceaccount-dgraph.yaml",
+            "dgraph/serviceprofile-demo-dgraph-alpha.dgraph.svc.cluster.local.yaml",
             "dgraph/statefulset-demo-dgraph-alpha.yaml",
             "dgraph/statefulset-demo-dgraph-zero.yaml",
         ]
@@ -201,7 +202,7 @@ fn default_render_has_the_expected_objects() {
     assert_eq!(count("linkerd-jaeger/"), 14 + 1);
     assert_eq!(
         files.len(),
-        (9 + 1) + (37 + 1) + (10 + 1) + (50 + 1) + (14 + 1) + 2,
+        (10 + 1) + (37 + 1) + (10 + 1) + (50 + 1) + (14 + 1) + 2,
         "dgraph, linkerd, linkerd-crds, linkerd-viz, linkerd-jaeger, the top kustomization and the lock file"
     );
     for (file, content) in &output.generated().files {

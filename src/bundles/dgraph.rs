@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use crate::values::dgraph::{Component, Dgraph};
 
+pub mod profile;
+
 type Map = IndexMap<String, String>;
 
 #[derive(Debug, Serialize)]

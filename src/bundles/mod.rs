@@ -57,6 +57,8 @@ pub(crate) struct Context<'a> {
     pub values: &'a Values,
     /// Derived facts of the Dgraph bundle.
     pub dgraph: dgraph::View,
+    /// Alpha's ServiceProfile (its name needs the cluster domain, outside `dgraph`).
+    pub dgraph_profile: dgraph::profile::View,
     /// Derived facts of the Linkerd bundles.
     pub linkerd: linkerd::View,
     pub viz: viz::View,
@@ -69,6 +71,7 @@ impl<'a> Context<'a> {
         Ok(Self {
             values,
             dgraph: dgraph::View::new(&values.dgraph),
+            dgraph_profile: dgraph::profile::View::new(values),
             linkerd: linkerd::View::new(values, certs)?,
             viz: viz::View::new(values, certs)?,
             tracing: tracing::View::new(values),

@@ -20,6 +20,8 @@ pub struct Dgraph {
     pub whitelist: Vec<String>,
     pub zero: Component,
     pub alpha: Component,
+    /// Alpha's ServiceProfile: per-route timeouts and the retry budget.
+    pub service_profile: super::service_profile::ServiceProfile,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -150,6 +152,7 @@ impl Dgraph {
         }
         self.zero.validate("dgraph.zero", p);
         self.alpha.validate("dgraph.alpha", p);
+        self.service_profile.validate("dgraph.serviceProfile", p);
         if self.zero.replicas.is_multiple_of(2) {
             p.add(
                 "dgraph.zero.replicas",

@@ -3,6 +3,7 @@
 //! is the only place that reads the clock, the environment and the working directory.
 
 mod certs;
+mod profile;
 mod render;
 mod root;
 
@@ -40,6 +41,8 @@ enum Command {
     Certs(certs::CertsArgs),
     /// Write values.schema.json, the JSON schema of a values overlay (for editors).
     Schema(render::SchemaArgs),
+    /// A ServiceProfile from a .proto file, as `linkerd profile --proto` writes it.
+    Profile(profile::ProfileArgs),
 }
 
 /// What every command needs: the checkout it works in and the directory it runs from.
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Command::Render(args) => render::run(&args, &place),
         Command::Schema(args) => render::schema(&args, &place),
         Command::Certs(args) => return certs::run(&args, &place),
+        Command::Profile(args) => profile::run(&args, &place).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
