@@ -4,76 +4,120 @@
 use std::fmt;
 
 #[derive(Debug, thiserror::Error)]
+/// Everything that can stop a render, a check or a write.
 pub enum Error {
     /// A values file is not readable YAML.
     #[error("{file}: not valid YAML: {message}\n  help: fix the syntax of {file}")]
-    ValuesSyntax { file: String, message: String },
+    ValuesSyntax {
+        /// The file concerned, named as given.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
 
     /// A values key is unknown, has the wrong type or an invalid value.
     #[error("{file}: `{path}`: {message}\n  help: {help}")]
     Values {
+        /// The file concerned, named as given.
         file: String,
+        /// The dotted key, such as `dgraph.alpha.replicas`.
         path: String,
+        /// What is wrong.
         message: String,
+        /// What to do about it.
         help: String,
     },
 
     /// A template failed to render (syntax error, undefined variable, bad filter input).
     #[error("template {template}: {message}")]
-    Template { template: String, message: String },
+    Template {
+        /// The template's name, such as `dgraph/statefulset-alpha.yaml.j2`.
+        template: String,
+        /// What is wrong.
+        message: String,
+    },
 
     /// A template rendered text that is not YAML, or not a Kubernetes object.
     #[error(
         "template {template}: {message}\n  help: the template must render YAML documents, each one Kubernetes object"
     )]
-    Document { template: String, message: String },
+    Document {
+        /// The template's name, such as `dgraph/statefulset-alpha.yaml.j2`.
+        template: String,
+        /// What is wrong.
+        message: String,
+    },
 
     /// An object does not match its schema (unknown or misspelt field, wrong type).
     #[error("{object}: `{path}`: {message}")]
     Schema {
+        /// The object, as `Kind namespace/name (template ...)`.
         object: String,
+        /// The field's path in the object, such as `spec.replicas`.
         path: String,
+        /// What is wrong.
         message: String,
     },
 
     /// Two templates rendered objects that would be written to the same file.
     #[error("{file}: rendered twice (by {first} and {second}); object names must be unique per bundle")]
     DuplicateObject {
+        /// The file concerned, named as given.
         file: String,
+        /// What rendered it first.
         first: String,
+        /// What rendered it again.
         second: String,
     },
 
     /// Certificates are missing, invalid or expired.
     #[error("{message}\n  help: {help}")]
-    Certs { message: String, help: String },
+    Certs {
+        /// What is wrong.
+        message: String,
+        /// What to do about it.
+        help: String,
+    },
 
     /// A non-Secret object holds a private key, which would land in committed output.
     #[error("{object}: holds a private key\n  help: keys belong only in Secret objects, which go to secrets/ and never to generated/")]
-    KeyMaterial { object: String },
+    KeyMaterial {
+        /// The object, as `Kind namespace/name (template ...)`.
+        object: String,
+    },
 
     /// A `.proto` file is not valid protobuf (`cargo xtask profile`).
     #[error("{file}:{line}:{column}: {message}\n  help: fix the protobuf at that place; the file is read as protoc reads it, without its imports")]
     Proto {
+        /// The file concerned, named as given.
         file: String,
+        /// 1-based line.
         line: usize,
+        /// 1-based column.
         column: usize,
+        /// What is wrong.
         message: String,
     },
 
     /// A ServiceProfile's service, namespace or cluster domain is not a valid name.
     #[error("{what} {value:?} is not a valid name\n  help: {help}")]
     Profile {
+        /// Which name: the service, the namespace or the cluster domain.
         what: &'static str,
+        /// The value given.
         value: String,
+        /// What to do about it.
         help: String,
     },
 
     /// A filesystem operation failed.
     #[error("{path}: {action}: {source}")]
     Io {
+        /// The file or directory.
         path: String,
+        /// What was being done.
         action: &'static str,
+        /// The operating system's error.
         source: std::io::Error,
     },
 }
@@ -88,6 +132,7 @@ impl Error {
     }
 }
 
+/// meshgen's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What to do when the certificates a render needs are absent or unreadable. Library

@@ -20,7 +20,9 @@ static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 /// A named template, such as `dgraph/statefulset-alpha.yaml.j2`.
 #[derive(Debug, Clone)]
 pub struct TemplateFile {
+    /// The template's path under `templates/`, such as `dgraph/namespace.yaml.j2`.
     pub name: String,
+    /// Its text.
     pub source: String,
 }
 
@@ -46,6 +48,7 @@ impl TemplateSet {
         Ok(Self::from_files(files))
     }
 
+    /// A set of templates given in memory; only `*.j2` files are kept, sorted by name.
     pub fn from_files(mut files: Vec<TemplateFile>) -> Self {
         files.retain(|f| f.name.ends_with(".j2"));
         // Sorted so that render order never depends on the filesystem.
@@ -53,6 +56,7 @@ impl TemplateSet {
         Self { files }
     }
 
+    /// The templates, sorted by name.
     pub fn files(&self) -> &[TemplateFile] {
         &self.files
     }

@@ -131,7 +131,7 @@ fn the_dashboard_links_jaeger_only_with_tracing_on() {
         jaeger(&trees("")).as_deref(),
         Some("-jaeger-addr=jaeger.linkerd-jaeger.svc.cluster.local:16686")
     );
-    assert_eq!(jaeger(&trees("linkerd: {tracing: {enabled: false}}")), None);
+    assert_eq!(jaeger(&trees("tracing: {enabled: false}")), None);
 }
 
 #[test]

@@ -18,8 +18,6 @@ use crate::values::linkerd::RequestLimit;
 use crate::values::viz::{Resources, Viz};
 use crate::values::Values;
 
-/// Name and port of the tracing bundle's Jaeger query Service (UI and API).
-
 /// Where the bundled Prometheus serves its API.
 const PROMETHEUS_PORT: u16 = 9090;
 

@@ -87,80 +87,154 @@ impl fmt::Display for Role {
 pub enum CertError {
     /// A file the directory needs is not there.
     #[error("{file}: the {role} is missing. {}", .role.missing_hint())]
-    MissingFile { file: String, role: Role },
+    MissingFile {
+        /// The file concerned, named as given.
+        file: String,
+        /// What the file is for.
+        role: Role,
+    },
     /// The text holds no PEM block at all.
     #[error("{file}: no PEM data found; expected the {role} as a `-----BEGIN {}-----` block", .role.pem_label())]
-    EmptyPem { file: String, role: Role },
+    EmptyPem {
+        /// The file concerned, named as given.
+        file: String,
+        /// What the file is for.
+        role: Role,
+    },
     /// The text is not PEM, holds the wrong kind of block, or its DER does not decode.
     #[error("{file}: {role} could not be read: {detail}. {}", .role.remedy())]
-    MalformedPem { file: String, role: Role, detail: String },
+    MalformedPem {
+        /// The file concerned, named as given.
+        file: String,
+        /// What the file is for.
+        role: Role,
+        /// What went wrong.
+        detail: String,
+    },
     /// The key is not ECDSA P-256 (`found` names what it is).
     #[error("{file}: {role} uses {found}; Linkerd needs ECDSA P-256. {}", .role.remedy())]
-    UnsupportedKeyAlgorithm { file: String, role: Role, found: String },
+    UnsupportedKeyAlgorithm {
+        /// The file concerned, named as given.
+        file: String,
+        /// What the file is for.
+        role: Role,
+        /// What was found instead.
+        found: String,
+    },
     /// The certificate's signature algorithm is not ecdsa-with-SHA256.
     #[error("{file}: {role} is signed with {found}; Linkerd needs ecdsa-with-SHA256. {}", .role.remedy())]
-    UnsupportedSignatureAlgorithm { file: String, role: Role, found: String },
+    UnsupportedSignatureAlgorithm {
+        /// The file concerned, named as given.
+        file: String,
+        /// What the file is for.
+        role: Role,
+        /// What was found instead.
+        found: String,
+    },
     /// basicConstraints CA:TRUE is missing.
     #[error("{file}: {role} `{subject}` is not a CA certificate (basicConstraints CA:TRUE is missing), so it cannot sign certificates. {}", .role.remedy())]
-    NotCa { file: String, role: Role, subject: String },
+    NotCa {
+        /// The file concerned, named as given.
+        file: String,
+        /// What the file is for.
+        role: Role,
+        /// The certificate's subject.
+        subject: String,
+    },
     /// The private key is not the one the certificate was issued for.
     #[error("{file}: this {role} does not belong to the certificate in {cert_file} (their public keys differ); pass the key minted together with that certificate. {}", .role.remedy())]
     KeyMismatch {
+        /// The file concerned, named as given.
         file: String,
+        /// What the file is for.
         role: Role,
+        /// The certificate file it was checked against.
         cert_file: String,
     },
     /// The issuer's common name is not `identity.<namespace>.<trust domain>`.
     #[error("{file}: issuer certificate is named `{found}` but Linkerd expects `{expected}` (identity.<linkerd namespace>.<trust domain>); re-mint the issuer with that name, or fix the namespace / trust domain settings")]
     IssuerNameMismatch {
+        /// The file concerned, named as given.
         file: String,
+        /// What was expected.
         expected: String,
+        /// What was found instead.
         found: String,
     },
     /// `now` is before notBefore.
     #[error("{file}: {role} `{subject}` is not valid until {not_before} (checked at {now}); wait, fix the clock, or re-mint it with an earlier start")]
     NotYetValid {
+        /// The file concerned, named as given.
         file: String,
+        /// What the file is for.
         role: Role,
+        /// The certificate's subject.
         subject: String,
+        /// Start of the validity window (RFC 3339).
         not_before: String,
+        /// When it was checked (RFC 3339).
         now: String,
     },
     /// `now` is after notAfter.
     #[error("{file}: {role} `{subject}` expired on {not_after} (checked at {now}). {}", .role.remedy())]
     Expired {
+        /// The file concerned, named as given.
         file: String,
+        /// What the file is for.
         role: Role,
+        /// The certificate's subject.
         subject: String,
+        /// End of the validity window (RFC 3339).
         not_after: String,
+        /// When it was checked (RFC 3339).
         now: String,
     },
     /// No anchor in the bundle signed the issuer.
     #[error("{file}: issuer certificate is not signed by any trust anchor in {anchors_file}: {reason}. Re-mint the issuer from one of those anchors (`cargo xtask certs rotate-issuer`), or add the anchor that signed it to the trust bundle")]
     NotSignedByAnchor {
+        /// The file concerned, named as given.
         file: String,
+        /// The trust-anchor file.
         anchors_file: String,
+        /// Why verification failed.
         reason: String,
     },
     /// A webhook serving certificate is not for the service's DNS name.
     #[error("{file}: webhook serving certificate is for {found} but the API server dials `{expected}`. {}", Role::WebhookCert.remedy())]
     WebhookNameMismatch {
+        /// The file concerned, named as given.
         file: String,
+        /// What was expected.
         expected: String,
+        /// What was found instead.
         found: String,
     },
     /// A webhook serving certificate was not signed by the webhook's CA.
     #[error("{file}: webhook serving certificate is not signed by the CA in {ca_file}, so the API server will reject it. {}", Role::WebhookCert.remedy())]
-    NotSignedByCa { file: String, ca_file: String },
+    NotSignedByCa {
+        /// The file concerned, named as given.
+        file: String,
+        /// The CA certificate's file.
+        ca_file: String,
+    },
     /// During an anchor rotation the bundle must keep trusting the current anchor.
     #[error("{file}: the trust bundle does not hold the trust anchor in {anchor_file}; workloads would stop trusting each other. Rebuild the bundle with both anchors, or finish the rotation (`cargo xtask certs rotate-anchor finish`)")]
-    AnchorNotInBundle { file: String, anchor_file: String },
+    AnchorNotInBundle {
+        /// The file concerned, named as given.
+        file: String,
+        /// The trust anchor's file.
+        anchor_file: String,
+    },
     /// `validity.yaml` records other dates than the certificate carries.
     #[error("{file}: records {recorded} for {cert_file}, but the certificate carries {actual}; a certificate was replaced without `cargo xtask certs`. Re-run the command that mints it (or `import` it), so the record is rewritten")]
     RecordMismatch {
+        /// The file concerned, named as given.
         file: String,
+        /// The certificate file it was checked against.
         cert_file: String,
+        /// The window `validity.yaml` records.
         recorded: String,
+        /// The window the certificate carries.
         actual: String,
     },
 }
@@ -174,13 +248,23 @@ pub enum MintError {
     Validity(String),
     /// A name cannot be encoded.
     #[error("invalid name `{name}`: {detail}")]
-    Name { name: String, detail: String },
+    Name {
+        /// The name that was refused.
+        name: String,
+        /// What went wrong.
+        detail: String,
+    },
     /// The OS random source failed.
     #[error("could not generate a P-256 key from OS randomness: {0}")]
     KeyGeneration(String),
     /// DER/PEM encoding failed.
     #[error("could not encode {what}: {detail}")]
-    Encoding { what: &'static str, detail: String },
+    Encoding {
+        /// What was being encoded.
+        what: &'static str,
+        /// What went wrong.
+        detail: String,
+    },
     /// ECDSA signing failed.
     #[error("ECDSA signing failed: {0}")]
     Signing(String),

@@ -65,7 +65,9 @@ pub fn mint_issuer(
 /// A new issuer key and certificate under an existing anchor (issuer rotation).
 #[derive(Debug, Clone)]
 pub struct IssuerMaterial {
+    /// The issuer certificate.
     pub issuer: CertPem,
+    /// The issuer's PKCS#8 private key.
     pub issuer_key: KeyPem,
 }
 
@@ -89,9 +91,13 @@ pub fn rotate_issuer(
 /// Inputs for minting a full identity (anchor + issuer).
 #[derive(Debug, Clone)]
 pub struct IdentityParams {
+    /// Namespace of the control plane; the issuer is named for it.
     pub linkerd_namespace: String,
+    /// Trust domain of the mesh identities.
     pub trust_domain: String,
+    /// When the trust anchor is valid.
     pub anchor_validity: Validity,
+    /// When the issuer is valid.
     pub issuer_validity: Validity,
 }
 
@@ -117,9 +123,13 @@ impl IdentityParams {
 /// Trust anchor and issuer, each with its PKCS#8 key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdentityMaterial {
+    /// The trust anchor certificate.
     pub trust_anchor: CertPem,
+    /// The trust anchor's PKCS#8 private key.
     pub trust_anchor_key: KeyPem,
+    /// The issuer certificate, signed by the trust anchor.
     pub issuer: CertPem,
+    /// The issuer's PKCS#8 private key.
     pub issuer_key: KeyPem,
 }
 

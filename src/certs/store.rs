@@ -51,19 +51,37 @@ pub enum StoreError {
     /// A filesystem operation failed.
     #[error("{path}: {action}: {source}")]
     Io {
+        /// The file or directory.
         path: String,
+        /// What was being done.
         action: &'static str,
+        /// The operating system's error.
         source: std::io::Error,
     },
     /// `validity.yaml` does not parse.
     #[error("{file}: {message}\n  help: fix the file, or re-mint with `cargo xtask certs init --force`")]
-    Record { file: String, message: String },
+    Record {
+        /// The file concerned, named as given.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The command would replace certificates that exist.
     #[error("{dir}: already holds {}; pass --force to replace them", summary(.files))]
-    Exists { dir: String, files: Vec<String> },
+    Exists {
+        /// The certificate directory.
+        dir: String,
+        /// The certificates it already holds.
+        files: Vec<String>,
+    },
     /// The command does not fit the state of the directory (e.g. an anchor rotation step out of order).
     #[error("{file}: {message}")]
-    State { file: String, message: String },
+    State {
+        /// The file concerned, named as given.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// `a`, `a and b`, `a, b and 10 more`.

@@ -10,21 +10,44 @@ use super::Role;
 pub enum Warning {
     /// Expires within [`EXPIRY_WARNING_WINDOW`](super::EXPIRY_WARNING_WINDOW) of `now`.
     ExpiresSoon {
+        /// The file concerned, named as given.
         file: String,
+        /// What the file is for.
         role: Role,
+        /// The certificate's subject.
         subject: String,
+        /// End of the validity window (RFC 3339).
         not_after: String,
+        /// Whole days until it expires.
         days_left: i64,
     },
     /// A trust anchor with pathlen 0 cannot have the issuer below it under strict
     /// RFC 5280 path validation (Linkerd itself does not enforce this).
-    AnchorPathLenZero { file: String, subject: String },
+    AnchorPathLenZero {
+        /// The file concerned, named as given.
+        file: String,
+        /// The certificate's subject.
+        subject: String,
+    },
     /// The issuer's keyUsage lacks keyCertSign.
-    IssuerKeyUsageLacksCertSign { file: String },
+    IssuerKeyUsageLacksCertSign {
+        /// The file concerned, named as given.
+        file: String,
+    },
     /// The issuer file holds more certificates than the issuer; only the first was checked.
-    ExtraCertificates { file: String, ignored: usize },
+    ExtraCertificates {
+        /// The file concerned, named as given.
+        file: String,
+        /// How many further certificates were ignored.
+        ignored: usize,
+    },
     /// A trust-anchor rotation is under way; `steps_done` (1 or 2) of its 3 steps are done.
-    AnchorRotationInProgress { file: String, steps_done: u8 },
+    AnchorRotationInProgress {
+        /// The file concerned, named as given.
+        file: String,
+        /// How many of the 3 steps are done (1 or 2).
+        steps_done: u8,
+    },
 }
 
 impl fmt::Display for Warning {

@@ -17,10 +17,12 @@ fn typed(ty: &str) -> Schema {
     empty().with("type", ty)
 }
 
+/// A string.
 pub fn string() -> Schema {
     typed("string")
 }
 
+/// A boolean.
 pub fn boolean() -> Schema {
     typed("boolean")
 }
@@ -30,14 +32,17 @@ pub fn integer() -> Schema {
     typed("integer")
 }
 
+/// A 32-bit integer.
 pub fn int32() -> Schema {
     integer().format("int32")
 }
 
+/// A 64-bit integer.
 pub fn int64() -> Schema {
     integer().format("int64")
 }
 
+/// A floating-point number.
 pub fn float() -> Schema {
     typed("number").format("float")
 }
@@ -47,6 +52,7 @@ pub fn date_time() -> Schema {
     string().format("date-time")
 }
 
+/// A list of `items`.
 pub fn array(items: Schema) -> Schema {
     typed("array").with("items", items)
 }
@@ -83,10 +89,12 @@ impl Schema {
         self.with("description", text)
     }
 
+    /// Sets the format, such as `date-time`.
     pub fn format(self, format: &str) -> Self {
         self.with("format", format)
     }
 
+    /// Names the fields that must be present.
     pub fn required<const N: usize>(self, fields: [&str; N]) -> Self {
         self.with("required", strings(fields))
     }
@@ -103,19 +111,23 @@ impl Schema {
         self.with("anyOf", alternatives)
     }
 
+    /// Restricts the value to `values` (an `enum`).
     pub fn one_of_values<T: Into<Json>, const N: usize>(self, values: [T; N]) -> Self {
         let values: Vec<Json> = values.into_iter().map(Into::into).collect();
         self.with("enum", values)
     }
 
+    /// Requires a string to match `regex`.
     pub fn pattern(self, regex: &str) -> Self {
         self.with("pattern", regex)
     }
 
+    /// The shortest allowed string.
     pub fn min_len(self, n: u64) -> Self {
         self.with("minLength", n)
     }
 
+    /// The longest allowed string.
     pub fn max_len(self, n: u64) -> Self {
         self.with("maxLength", n)
     }
@@ -125,10 +137,12 @@ impl Schema {
         self.min_len(min).max_len(max)
     }
 
+    /// The smallest allowed number.
     pub fn min(self, n: i64) -> Self {
         self.with("minimum", n)
     }
 
+    /// The largest allowed number.
     pub fn max(self, n: i64) -> Self {
         self.with("maximum", n)
     }
@@ -138,10 +152,12 @@ impl Schema {
         self.min(min).max(max)
     }
 
+    /// The fewest allowed items.
     pub fn min_items(self, n: u64) -> Self {
         self.with("minItems", n)
     }
 
+    /// The most allowed items.
     pub fn max_items(self, n: u64) -> Self {
         self.with("maxItems", n)
     }
@@ -151,6 +167,7 @@ impl Schema {
         self.with("default", value)
     }
 
+    /// Keeps fields the schema does not name (`x-kubernetes-preserve-unknown-fields`).
     pub fn preserve_unknown_fields(self) -> Self {
         self.with("x-kubernetes-preserve-unknown-fields", true)
     }

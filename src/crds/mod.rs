@@ -31,13 +31,19 @@ pub const ORIGIN: &str = "src/crds";
 /// One CustomResourceDefinition, independent of where it is installed.
 #[derive(Debug, Clone)]
 pub struct Definition {
+    /// API group, such as `policy.linkerd.io`.
     pub group: &'static str,
+    /// The kind, such as `Server`.
     pub kind: &'static str,
+    /// Plural resource name, the first part of the CRD's name.
     pub plural: &'static str,
+    /// Singular resource name.
     pub singular: &'static str,
     /// Written only when upstream writes it (the server derives `<Kind>List` otherwise).
     pub list_kind: bool,
+    /// Short names `kubectl` accepts.
     pub short_names: &'static [&'static str],
+    /// Categories such as `policy`, for `kubectl get <category>`.
     pub categories: &'static [&'static str],
     /// In upstream order; every version is served.
     pub versions: Vec<Version>,
@@ -47,18 +53,24 @@ pub struct Definition {
 }
 
 #[derive(Debug, Clone)]
+/// One served version of a CRD.
 pub struct Version {
+    /// The version, such as `v1beta3`.
     pub name: &'static str,
+    /// Whether objects are stored in this version.
     pub storage: bool,
     /// The warning `kubectl` prints when the version is used; `Some` marks it deprecated.
     pub deprecation: Option<&'static str>,
+    /// Whether the version has a `status` subresource.
     pub status_subresource: bool,
+    /// Extra columns `kubectl get` prints.
     pub columns: Vec<Column>,
     /// The `openAPIV3Schema`.
     pub schema: Json,
 }
 
 impl Version {
+    /// A served version with its schema; not stored, not deprecated.
     pub fn new(name: &'static str, schema: Schema) -> Self {
         Self {
             name,
@@ -76,16 +88,19 @@ impl Version {
         self
     }
 
+    /// Marks the version deprecated, with the warning `kubectl` prints.
     pub fn deprecated(mut self, warning: &'static str) -> Self {
         self.deprecation = Some(warning);
         self
     }
 
+    /// Gives the version a `status` subresource.
     pub fn with_status(mut self) -> Self {
         self.status_subresource = true;
         self
     }
 
+    /// Sets the columns `kubectl get` prints.
     pub fn columns(mut self, columns: Vec<Column>) -> Self {
         self.columns = columns;
         self
@@ -95,14 +110,20 @@ impl Version {
 /// An `additionalPrinterColumns` entry, a column of `kubectl get`.
 #[derive(Debug, Clone)]
 pub struct Column {
+    /// The column's header.
     pub name: &'static str,
+    /// Its OpenAPI type, such as `string` or `date`.
     pub ty: &'static str,
+    /// Its OpenAPI format, if any.
     pub format: Option<&'static str>,
+    /// What the column shows.
     pub description: Option<&'static str>,
+    /// Where its value is, as a JSON path into the object.
     pub json_path: &'static str,
 }
 
 impl Column {
+    /// A column of type `ty` showing `json_path`.
     pub fn new(name: &'static str, ty: &'static str, json_path: &'static str) -> Self {
         Self {
             name,
@@ -113,11 +134,13 @@ impl Column {
         }
     }
 
+    /// Sets the column's format.
     pub fn format(mut self, format: &'static str) -> Self {
         self.format = Some(format);
         self
     }
 
+    /// Sets the column's description.
     pub fn describe(mut self, text: &'static str) -> Self {
         self.description = Some(text);
         self
@@ -144,6 +167,7 @@ fn age_column() -> Column {
 }
 
 impl Definition {
+    /// The CRD's name: `<plural>.<group>`.
     pub fn name(&self) -> String {
         format!("{}.{}", self.plural, self.group)
     }

@@ -19,7 +19,9 @@ use serde_json::{Map, Value as Json};
 /// One problem, at a dotted path such as `spec.routes[0].condition.method`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
+    /// Where, as a dotted path into the object.
     pub path: String,
+    /// What is wrong there.
     pub message: String,
 }
 

@@ -48,8 +48,11 @@ pub const API_VERSION: &str = "linkerd.io/v1alpha2";
 /// The Service a profile is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The Service the profile is for.
     pub service: String,
+    /// The Service's namespace.
     pub namespace: String,
+    /// The cluster's DNS domain, such as `cluster.local`.
     pub cluster_domain: String,
 }
 

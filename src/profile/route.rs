@@ -11,9 +11,11 @@ use serde_json::{json, Value as Json};
 pub struct Route {
     /// The route's name in metrics (`rt_route`): the bare rpc name for gRPC.
     pub name: String,
+    /// The HTTP method the route matches (`POST` for gRPC).
     pub method: String,
     /// The path, escaped so that the regex matches exactly that path.
     pub path_regex: String,
+    /// Whether the proxy may retry a failed request.
     pub is_retryable: bool,
     /// A Go duration; `None` writes no `timeout` key (Linkerd then sets no timeout).
     pub timeout: Option<String>,

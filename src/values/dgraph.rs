@@ -8,17 +8,23 @@ use super::Problems;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// The Dgraph cluster: Zero and Alpha StatefulSets, meshed by Linkerd.
 pub struct Dgraph {
     /// Prefix of every object name, as a Helm release name would be.
     pub release: String,
+    /// Namespace of every Dgraph object; meshgen renders the Namespace too.
     pub namespace: String,
+    /// The Dgraph image, for Zero and Alpha alike.
     pub image: Image,
+    /// How the pods join the mesh.
     pub mesh: Mesh,
     /// How many Alpha replicas serve each group (`dgraph zero --replicas`).
     pub shard_replicas: u32,
     /// IP ranges allowed to run admin operations on Alpha.
     pub whitelist: Vec<String>,
+    /// Zero: cluster membership, and the Raft group that assigns UIDs and shards.
     pub zero: Component,
+    /// Alpha: stores the data and serves queries over HTTP (8080) and gRPC (9080).
     pub alpha: Component,
     /// Alpha's ServiceProfile: per-route timeouts and the retry budget.
     pub service_profile: super::service_profile::ServiceProfile,
@@ -26,17 +32,26 @@ pub struct Dgraph {
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// `<registry>/<repository>:<tag>`.
 pub struct Image {
+    /// Registry host, with an optional `:port`, such as `docker.io`.
     pub registry: String,
+    /// Repository path, such as `dgraph/dgraph`.
     pub repository: String,
+    /// The image tag, such as `v25.4.0`.
     pub tag: String,
+    /// When the kubelet pulls the image.
     pub pull_policy: PullPolicy,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema)]
+/// The kubelet's `imagePullPolicy`.
 pub enum PullPolicy {
+    /// Pull on every start.
     Always,
+    /// Pull only when the node lacks the image.
     IfNotPresent,
+    /// Never pull; the image must be on the node.
     Never,
 }
 
@@ -50,6 +65,7 @@ pub struct Mesh {
     /// ports carry their own long-lived gRPC streams between peers; an empty list
     /// drops the annotation.
     pub skip_inbound_ports: Vec<u16>,
+    /// Ports whose outgoing connections the proxy leaves alone.
     pub skip_outbound_ports: Vec<u16>,
 }
 
@@ -57,16 +73,23 @@ pub struct Mesh {
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Component {
+    /// Number of pods; Zero's must be odd.
     pub replicas: u32,
+    /// The volume each pod gets.
     pub storage: Storage,
+    /// Requests and limits of the container.
     pub resources: Resources,
+    /// Extra pod annotations; the ones meshgen sets itself are refused.
     pub pod_annotations: IndexMap<String, String>,
+    /// Extra pod labels; the selector labels are refused.
     pub pod_labels: IndexMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// The PersistentVolumeClaim of each pod.
 pub struct Storage {
+    /// Its size, as a Kubernetes quantity such as `100Gi`.
     pub size: String,
     /// Unset: the cluster's default class. An empty string disables dynamic provisioning.
     pub storage_class: Option<String>,
@@ -74,10 +97,13 @@ pub struct Storage {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// Requests and limits, by resource name (`cpu`, `memory`, ...).
 pub struct Resources {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    /// What the scheduler reserves.
     pub requests: IndexMap<String, String>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    /// What the container may use at most.
     pub limits: IndexMap<String, String>,
 }
 

@@ -10,6 +10,7 @@ use super::Problems;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// The Linkerd CRDs and control plane.
 pub struct Linkerd {
     /// Namespace of the control plane.
     pub namespace: String,
@@ -20,53 +21,76 @@ pub struct Linkerd {
     /// Image registry prefix, with `linkerd install --registry` semantics: it replaces
     /// `cr.l5d.io/linkerd` in every Linkerd image name.
     pub registry: String,
+    /// When the kubelet pulls the Linkerd images.
     pub image_pull_policy: PullPolicy,
     /// What upstream's values-ha.yaml sets: 3 replicas, PodDisruptionBudgets, pod
     /// anti-affinity, resource requests and limits, webhooks that fail closed.
     pub high_availability: bool,
     /// Pod and service networks of the cluster; traffic to them is meshed.
     pub cluster_networks: Vec<String>,
+    /// Log level of the controllers.
     pub controller_log_level: LogLevel,
+    /// The linkerd-proxy sidecars.
     pub proxy: Proxy,
+    /// The identity controller and its issuer.
     pub identity: Identity,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
+/// A controller log level.
 pub enum LogLevel {
+    /// Everything, very verbose.
     Trace,
+    /// Debugging detail.
     Debug,
+    /// Normal operation.
     Info,
+    /// Problems only.
     Warn,
+    /// Errors only.
     Error,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// Settings of every linkerd-proxy, the control plane's and the injected ones.
 pub struct Proxy {
     /// The proxy's log filter, e.g. `warn,linkerd=info`.
     pub log_level: String,
+    /// Plain text or JSON log lines.
     pub log_format: LogFormat,
     /// What a pod without a Server or policy annotation admits.
     pub default_inbound_policy: InboundPolicy,
+    /// Requests and limits of each proxy.
     pub resources: ProxyResources,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
+/// The proxy's log format.
 pub enum LogFormat {
+    /// Plain text.
     Plain,
+    /// One JSON object per line.
     Json,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
+/// What a meshed pod admits without a Server or policy annotation.
 pub enum InboundPolicy {
+    /// Every client, meshed or not.
     AllUnauthenticated,
+    /// Meshed clients only.
     AllAuthenticated,
+    /// Every client from the cluster networks.
     ClusterUnauthenticated,
+    /// Meshed clients from the cluster networks.
     ClusterAuthenticated,
+    /// Nothing.
     Deny,
+    /// Everything, logging what deny would refuse.
     Audit,
 }
 
@@ -74,29 +98,39 @@ pub enum InboundPolicy {
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProxyResources {
+    /// CPU request and limit.
     pub cpu: RequestLimit,
+    /// Memory request and limit.
     pub memory: RequestLimit,
+    /// Ephemeral storage request and limit.
     pub ephemeral_storage: RequestLimit,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// A request and a limit, as Kubernetes quantities; an empty string leaves one unset.
 pub struct RequestLimit {
+    /// What the scheduler reserves.
     pub request: String,
+    /// What the container may use at most.
     pub limit: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// The identity controller.
 pub struct Identity {
+    /// Who manages the issuer's Secret.
     pub issuer: Issuer,
     /// Lifetime of the workload certificates the identity controller issues.
     pub issuance_lifetime: String,
+    /// How far apart node clocks may drift, as a Go duration.
     pub clock_skew_allowance: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// The identity issuer.
 pub struct Issuer {
     /// `linkerd.io/tls`: meshgen renders the issuer Secret from certs/.
     /// `kubernetes.io/tls`: an external issuer (cert-manager) manages that Secret.
@@ -104,10 +138,13 @@ pub struct Issuer {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
+/// Who writes the `linkerd-identity-issuer` Secret.
 pub enum IssuerScheme {
     #[serde(rename = "linkerd.io/tls")]
+    /// meshgen, from `certs/` (into `secrets/`).
     LinkerdTls,
     #[serde(rename = "kubernetes.io/tls")]
+    /// An external issuer, such as cert-manager.
     KubernetesTls,
 }
 

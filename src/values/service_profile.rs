@@ -9,6 +9,7 @@ use super::Problems;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// Alpha's ServiceProfile: per-route metrics, timeouts and retries.
 pub struct ServiceProfile {
     /// `false` renders no ServiceProfile.
     pub enabled: bool,
@@ -16,6 +17,7 @@ pub struct ServiceProfile {
     pub timeout: Option<String>,
     /// Timeouts by route name; a `None` entry gives that route no timeout.
     pub route_timeouts: IndexMap<String, Option<String>>,
+    /// How many retries the proxies may add.
     pub retry_budget: RetryBudget,
 }
 
@@ -23,8 +25,11 @@ pub struct ServiceProfile {
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RetryBudget {
+    /// Retries allowed, as a share of the requests sent (0.2: one retry per five).
     pub retry_ratio: f64,
+    /// Retries always allowed per second, whatever the ratio.
     pub min_retries_per_second: u32,
+    /// Over how long the ratio is measured, as a Go duration.
     pub ttl: String,
 }
 

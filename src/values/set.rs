@@ -50,20 +50,20 @@ pub fn assignment(text: &str) -> Result<ValuesSource> {
 
 /// Splits on unescaped dots; `\.` stands for a dot inside a key.
 fn split_keys(path: &str) -> Vec<String> {
-    let mut keys = vec![String::new()];
+    let mut keys = Vec::new();
+    let mut key = String::new();
     let mut chars = path.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\\' if chars.peek() == Some(&'.') => {
                 chars.next();
-                keys.last_mut().map(|k| k.push('.'));
+                key.push('.');
             }
-            '.' => keys.push(String::new()),
-            c => {
-                keys.last_mut().map(|k| k.push(c));
-            }
+            '.' => keys.push(std::mem::take(&mut key)),
+            c => key.push(c),
         }
     }
+    keys.push(key);
     keys
 }
 

@@ -11,17 +11,24 @@ use super::Problems;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// The tracing bundle: a Jaeger v2 collector that every proxy and controller exports spans to.
 pub struct Tracing {
     /// Renders the collector, and points every proxy and controller at it. `false`
     /// renders neither, and leaves linkerd-config with upstream's tracing defaults.
     pub enabled: bool,
+    /// Namespace of the collector; meshgen renders it, meshed.
     pub namespace: String,
     /// The collector's ServiceAccount, and so its mesh identity.
     pub service_account: String,
+    /// The OTLP Service the spans are sent to.
     pub collector: Collector,
+    /// The query API and UI.
     pub query: Query,
+    /// The Jaeger image.
     pub image: Image,
+    /// Where traces are kept.
     pub storage: Storage,
+    /// Requests and limits of the Jaeger container.
     pub resources: Resources,
 }
 
@@ -29,6 +36,7 @@ pub struct Tracing {
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Collector {
+    /// Name of the OTLP Service.
     pub service: String,
     /// OTLP over gRPC: what the proxies and controllers use.
     pub grpc_port: u16,
@@ -40,29 +48,41 @@ pub struct Collector {
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Query {
+    /// Name of the query Service.
     pub service: String,
+    /// Port of the query API and UI.
     pub port: u16,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// `<registry>/<repository>:<tag>`.
 pub struct Image {
+    /// Registry host, with an optional `:port`.
     pub registry: String,
+    /// Repository path, such as `jaegertracing/jaeger`.
     pub repository: String,
+    /// The image tag, without a leading `v`.
     pub tag: String,
+    /// When the kubelet pulls the image.
     pub pull_policy: PullPolicy,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// Where traces are kept, and the settings of each backend.
 pub struct Storage {
+    /// `memory` or `badger`.
     pub backend: Backend,
+    /// Settings of the memory backend.
     pub memory: Memory,
+    /// Settings of the Badger backend.
     pub badger: Badger,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
+/// A trace store.
 pub enum Backend {
     /// Traces in the collector's memory, lost on restart.
     Memory,
@@ -72,6 +92,7 @@ pub enum Backend {
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// The in-memory trace store.
 pub struct Memory {
     /// The most traces kept; the oldest go first. Jaeger reads 0 as unbounded, so it is refused.
     pub max_traces: u32,
@@ -79,9 +100,11 @@ pub struct Memory {
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// Badger on a PersistentVolumeClaim.
 pub struct Badger {
     /// How long spans are kept, as a Go duration.
     pub span_ttl: String,
+    /// Size of the claim, as a Kubernetes quantity such as `10Gi`.
     pub size: String,
     /// Unset: the cluster's default class. An empty string disables dynamic provisioning.
     pub storage_class: Option<String>,

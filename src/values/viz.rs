@@ -16,12 +16,14 @@ pub type Resources = ProxyResources;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// The Linkerd viz extension: dashboard, metrics API, tap and Prometheus.
 pub struct Viz {
     /// Namespace of the extension; the tap certificates in certs/ name it.
     pub namespace: String,
     /// Registry prefix of the viz images (metrics-api, tap, web), replacing
     /// `cr.l5d.io/linkerd`; `None` uses `linkerd.registry`.
     pub default_registry: Option<String>,
+    /// When the kubelet pulls the viz images.
     pub default_image_pull_policy: PullPolicy,
     /// What upstream's viz values-ha.yaml sets: 3 tap replicas with a disruption
     /// budget, pod anti-affinity, one-at-a-time rollouts, requests and limits.
@@ -29,27 +31,37 @@ pub struct Viz {
     /// An external Prometheus for the metrics API; when set it wins over the
     /// bundled one, and the namespace records it for `linkerd viz check`.
     pub prometheus_url: String,
+    /// The bundled Prometheus.
     pub prometheus: Prometheus,
     #[serde(rename = "metricsAPI")]
+    /// The metrics API.
     pub metrics_api: Component,
+    /// Tap, an aggregated API.
     pub tap: Component,
+    /// The tap injector, a mutating webhook.
     pub tap_injector: Component,
+    /// The dashboard (web).
     pub dashboard: Component,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// Settings of one viz component.
 pub struct Component {
+    /// Requests and limits of its container.
     pub resources: Resources,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// The bundled Prometheus that scrapes the proxies.
 pub struct Prometheus {
     /// Render the bundled Prometheus (its RBAC, config, Service, Deployment and
     /// ServiceProfile). Off needs `prometheusUrl`.
     pub enabled: bool,
+    /// The Prometheus image.
     pub image: Image,
+    /// Requests and limits of its container.
     pub resources: Resources,
 }
 
@@ -58,8 +70,11 @@ pub struct Prometheus {
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Image {
+    /// Registry and path, such as `prom`.
     pub registry: String,
+    /// Image name, such as `prometheus`.
     pub name: String,
+    /// The image tag.
     pub tag: String,
 }
 
