@@ -55,6 +55,11 @@ fn drop_required(node: &mut Json) {
 pub struct Values {
     /// The cluster's DNS domain, as configured in kubelet (`--cluster-domain`).
     pub cluster_domain: String,
+    /// Which source set which key, so that checks made after loading (against the
+    /// certificates, say) still name the file to fix.
+    #[serde(skip)]
+    #[schemars(skip)]
+    origins: Origins,
     /// The Linkerd CRDs and control plane.
     pub linkerd: linkerd::Linkerd,
     /// The Linkerd viz extension.
@@ -64,6 +69,10 @@ pub struct Values {
     /// The Jaeger collector, and where the control plane sends its spans.
     pub tracing: tracing::Tracing,
 }
+
+/// The parsed sources, in merge order.
+#[derive(Debug, Clone, Default)]
+struct Origins(Vec<(String, Json)>);
 
 /// One values document and the name it is reported under.
 #[derive(Debug, Clone)]
@@ -126,7 +135,7 @@ impl Values {
         for (_, tree) in &trees {
             merge(&mut merged, tree);
         }
-        let values: Values = serde_path_to_error::deserialize(merged).map_err(|e| {
+        let mut values: Values = serde_path_to_error::deserialize(merged).map_err(|e| {
             let path = e.path().to_string();
             // serde names Rust types; a values author thinks in YAML.
             let message = e
@@ -152,16 +161,25 @@ impl Values {
                 help,
             }
         })?;
+        values.origins = Origins(trees.iter().map(|(name, tree)| (name.to_string(), tree.clone())).collect());
         let mut problems = Problems::default();
         values.validate(&mut problems);
         match problems.0.into_iter().next() {
             None => Ok(values),
-            Some((path, message, help)) => Err(Error::Values {
-                file: blame(&trees, &path),
-                path,
-                message,
-                help,
-            }),
+            Some((path, message, help)) => Err(values.error(&path, &message, &help)),
+        }
+    }
+
+    /// An error about the key at dotted `path`, naming the values file that set it.
+    pub(crate) fn error(&self, path: &str, message: &str, help: &str) -> Error {
+        let trees: Vec<(&str, Json)> = (self.origins.0.iter())
+            .map(|(name, tree)| (name.as_str(), tree.clone()))
+            .collect();
+        Error::Values {
+            file: blame(&trees, path),
+            path: path.to_string(),
+            message: message.to_string(),
+            help: help.to_string(),
         }
     }
 
