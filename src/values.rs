@@ -5,6 +5,8 @@
 mod check;
 pub mod dgraph;
 pub mod linkerd;
+pub mod pydgraph_client;
+pub mod traffic;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
@@ -23,6 +25,7 @@ pub struct Values {
     pub cluster_domain: String,
     pub linkerd: linkerd::Linkerd,
     pub dgraph: dgraph::Dgraph,
+    pub pydgraph_client: pydgraph_client::PydgraphClient,
 }
 
 /// One values document and the name it is reported under.
@@ -104,6 +107,11 @@ impl Values {
         p.check("clusterDomain", check::dns_subdomain(&self.cluster_domain));
         self.linkerd.validate(p);
         self.dgraph.validate(p);
+        let taken = [
+            ("dgraph.namespace", self.dgraph.namespace.as_str()),
+            ("linkerd.namespace", self.linkerd.namespace.as_str()),
+        ];
+        self.pydgraph_client.validate(&taken, p);
     }
 }
 

@@ -3,6 +3,8 @@
 
 pub mod dgraph;
 pub mod linkerd;
+pub mod pydgraph_client;
+pub mod traffic;
 
 use serde::Serialize;
 
@@ -16,14 +18,19 @@ pub struct Context<'a> {
     pub values: &'a Values,
     pub dgraph: dgraph::View,
     pub linkerd: linkerd::View,
+    pub traffic: traffic::View,
+    pub pydgraph_client: pydgraph_client::View,
 }
 
 impl<'a> Context<'a> {
     pub fn new(values: &'a Values, certs: &CertStore) -> Result<Self> {
+        let dgraph = dgraph::View::new(&values.dgraph);
         Ok(Self {
             values,
-            dgraph: dgraph::View::new(&values.dgraph),
             linkerd: linkerd::View::new(values, certs)?,
+            traffic: traffic::View::new(values, &dgraph),
+            pydgraph_client: pydgraph_client::View::new(values, &dgraph),
+            dgraph,
         })
     }
 }

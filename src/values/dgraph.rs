@@ -20,6 +20,8 @@ pub struct Dgraph {
     pub whitelist: Vec<String>,
     pub zero: Component,
     pub alpha: Component,
+    pub network_policy: super::traffic::NetworkPolicy,
+    pub authorization: super::traffic::Authorization,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -150,6 +152,7 @@ impl Dgraph {
         }
         self.zero.validate("dgraph.zero", p);
         self.alpha.validate("dgraph.alpha", p);
+        self.authorization.validate("dgraph.authorization", p);
         if self.zero.replicas.is_multiple_of(2) {
             p.add(
                 "dgraph.zero.replicas",

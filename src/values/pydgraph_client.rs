@@ -1,0 +1,79 @@
+//! Values of the test client bundle: one pydgraph pod that runs the article's checks
+//! against Dgraph Alpha.
+
+use serde::{Deserialize, Serialize};
+
+use super::check;
+use super::dgraph::{PullPolicy, Resources};
+use super::Problems;
+
+/// `pydgraphClient`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PydgraphClient {
+    /// false renders no test client.
+    pub enabled: bool,
+    pub namespace: String,
+    /// Its mesh identity; the Dgraph authorization admits it.
+    pub service_account: String,
+    /// Adds `linkerd.io/inject: enabled`; false writes `disabled`, the article's
+    /// phase in which the NetworkPolicy must block the client.
+    pub inject: bool,
+    pub image: ClientImage,
+    pub resources: Resources,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClientImage {
+    /// "" for an image that is already on the nodes (built and loaded locally).
+    pub registry: String,
+    pub repository: String,
+    pub tag: String,
+    pub pull_policy: PullPolicy,
+}
+
+impl ClientImage {
+    /// `[registry/]repository:tag`.
+    pub fn reference(&self) -> String {
+        match self.registry.as_str() {
+            "" => format!("{}:{}", self.repository, self.tag),
+            registry => format!("{registry}/{}:{}", self.repository, self.tag),
+        }
+    }
+}
+
+impl PydgraphClient {
+    pub(crate) fn validate(&self, other_namespaces: &[(&str, &str)], p: &mut Problems) {
+        p.check("pydgraphClient.namespace", check::dns_label(&self.namespace));
+        for (key, namespace) in other_namespaces {
+            if *namespace == self.namespace {
+                p.add(
+                    "pydgraphClient.namespace",
+                    &format!("is also {key}"),
+                    "give the test client a namespace of its own: meshgen renders a Namespace object for each",
+                );
+            }
+        }
+        p.check("pydgraphClient.serviceAccount", check::dns_label(&self.service_account));
+        if !self.image.registry.is_empty() {
+            p.check(
+                "pydgraphClient.image.registry",
+                check::dns_subdomain(self.image.registry.split(':').next().unwrap_or("")),
+            );
+        }
+        p.non_empty("pydgraphClient.image.repository", &self.image.repository);
+        p.non_empty("pydgraphClient.image.tag", &self.image.tag);
+        for (kind, list) in [
+            ("requests", &self.resources.requests),
+            ("limits", &self.resources.limits),
+        ] {
+            for (name, amount) in list {
+                p.check(
+                    &format!("pydgraphClient.resources.{kind}.{name}"),
+                    check::quantity(amount),
+                );
+            }
+        }
+    }
+}
