@@ -12,6 +12,7 @@ mod digest;
 pub mod error;
 pub mod manifest;
 pub mod output;
+pub mod reach;
 pub mod render;
 pub mod schema;
 pub mod templates;

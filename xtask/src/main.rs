@@ -2,6 +2,7 @@
 //! every behaviour lives in the library so other tooling can call it directly.
 
 mod certs;
+mod reach;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,9 @@ enum Command {
     Render(RenderArgs),
     /// Linkerd identity and webhook certificates in certs/: init, import, check, rotate.
     Certs(certs::CertsArgs),
+    /// Can a client open a port on a rendered pod? Combines the NetworkPolicies and the
+    /// Linkerd authorization, and names the rule that decides.
+    Reach(reach::ReachArgs),
 }
 
 #[derive(clap::Args)]
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Render(args) => render(&args),
         Command::Certs(args) => return certs::run(&args, repo_root()),
+        Command::Reach(args) => return reach::run(&args, repo_root()),
     };
     match result {
         Ok(code) => code,
