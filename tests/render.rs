@@ -186,8 +186,21 @@ fn default_render_has_the_expected_objects() {
     assert_eq!(
         dgraph,
         [
+            "dgraph/authorizationpolicy-demo-dgraph-alpha-grpc.yaml",
+            "dgraph/authorizationpolicy-demo-dgraph-alpha-http.yaml",
+            "dgraph/authorizationpolicy-demo-dgraph-zero-http.yaml",
             "dgraph/configmap-demo-dgraph-alpha-config.yaml",
+            "dgraph/meshtlsauthentication-demo-dgraph-clients.yaml",
+            "dgraph/meshtlsauthentication-demo-dgraph-peers.yaml",
             "dgraph/namespace-dgraph.yaml",
+            "dgraph/networkpolicy-demo-dgraph-allow-meshed.yaml",
+            "dgraph/networkpolicy-demo-dgraph-allow-peers.yaml",
+            "dgraph/networkpolicy-demo-dgraph-allow-viz.yaml",
+            "dgraph/networkpolicy-demo-dgraph-alpha-allow-meshed.yaml",
+            "dgraph/networkpolicy-demo-dgraph-default-deny.yaml",
+            "dgraph/server-demo-dgraph-alpha-grpc.yaml",
+            "dgraph/server-demo-dgraph-alpha-http.yaml",
+            "dgraph/server-demo-dgraph-zero-http.yaml",
             "dgraph/service-demo-dgraph-alpha-headless.yaml",
             "dgraph/service-demo-dgraph-alpha.yaml",
             "dgraph/service-demo-dgraph-zero-headless.yaml",
@@ -202,10 +215,12 @@ fn default_render_has_the_expected_objects() {
     // which goes to secrets/; then the 10 CRDs.
     assert_eq!(count("linkerd/"), 37);
     assert_eq!(count("linkerd-crds/"), 10);
+    // Namespace, ServiceAccount and Deployment of the test client.
+    assert_eq!(count("pydgraph-client/"), 3);
     assert_eq!(
         files.len(),
-        9 + 37 + 10 + 1,
-        "dgraph, linkerd, linkerd-crds and the lock file"
+        22 + 37 + 10 + 3 + 1,
+        "dgraph, linkerd, linkerd-crds, pydgraph-client and the lock file"
     );
     for (file, content) in &trees.generated.files {
         if file.ends_with(".yaml") {

@@ -105,12 +105,13 @@ fn port_matches(cluster: &Cluster, target: &Workload, p: &NetworkPolicyPort, por
         // A named port is looked up among the selected pod's container ports,
         // including those of the proxy the injector adds.
         Some(IntOrString::String(name)) => {
-            let proxy = cluster.is_meshed(target).then(|| match name.as_str() {
+            let proxy = match name.as_str() {
                 "linkerd-proxy" => Some(cluster.mesh.inbound_port),
                 "linkerd-admin" => Some(cluster.mesh.admin_port),
                 _ => None,
-            });
-            target.named_port(name).or(proxy.flatten()) == Some(port)
+            };
+            let proxy = proxy.filter(|_| cluster.is_meshed(target));
+            target.named_port(name).or(proxy) == Some(port)
         }
     }
 }

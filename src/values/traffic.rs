@@ -62,19 +62,6 @@ impl InboundPolicy {
             Self::Audit => "audit",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::AllUnauthenticated,
-            Self::AllAuthenticated,
-            Self::ClusterUnauthenticated,
-            Self::ClusterAuthenticated,
-            Self::Deny,
-            Self::Audit,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == s)
-    }
 }
 
 /// A ServiceAccount in a namespace: a mesh identity.
