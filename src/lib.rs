@@ -31,6 +31,7 @@ pub mod manifest;
 pub mod order;
 pub mod output;
 pub mod profile;
+pub mod reach;
 pub mod render;
 mod renderer;
 pub mod schema;

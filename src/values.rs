@@ -5,9 +5,11 @@
 mod check;
 pub mod dgraph;
 pub mod linkerd;
+pub mod pydgraph_client;
 pub mod service_profile;
 mod set;
 pub mod tracing;
+pub mod traffic;
 pub mod viz;
 
 use camino::Utf8Path;
@@ -68,6 +70,8 @@ pub struct Values {
     pub dgraph: dgraph::Dgraph,
     /// The Jaeger collector, and where the control plane sends its spans.
     pub tracing: tracing::Tracing,
+    /// The pydgraph test client.
+    pub pydgraph_client: pydgraph_client::PydgraphClient,
 }
 
 /// The parsed sources, in merge order.
@@ -161,7 +165,12 @@ impl Values {
                 help,
             }
         })?;
-        values.origins = Origins(trees.iter().map(|(name, tree)| (name.to_string(), tree.clone())).collect());
+        values.origins = Origins(
+            trees
+                .iter()
+                .map(|(name, tree)| (name.to_string(), tree.clone()))
+                .collect(),
+        );
         let mut problems = Problems::default();
         values.validate(&mut problems);
         match problems.0.into_iter().next() {
@@ -192,6 +201,7 @@ impl Values {
         ];
         self.viz.validate(p, &taken);
         self.dgraph.validate(p);
+        self.pydgraph_client.validate(&taken, p);
         self.tracing.validate(p);
         let ns = &self.tracing.namespace;
         if [&self.linkerd.namespace, &self.dgraph.namespace].contains(&ns) {

@@ -178,8 +178,21 @@ fn default_render_has_the_expected_objects() {
     assert_eq!(
         dgraph,
         [
+            "dgraph/authorizationpolicy-demo-dgraph-alpha-grpc.yaml",
+            "dgraph/authorizationpolicy-demo-dgraph-alpha-http.yaml",
+            "dgraph/authorizationpolicy-demo-dgraph-zero-http.yaml",
             "dgraph/configmap-demo-dgraph-alpha-config.yaml",
+            "dgraph/meshtlsauthentication-demo-dgraph-clients.yaml",
+            "dgraph/meshtlsauthentication-demo-dgraph-peers.yaml",
             "dgraph/namespace-dgraph.yaml",
+            "dgraph/networkpolicy-demo-dgraph-allow-meshed.yaml",
+            "dgraph/networkpolicy-demo-dgraph-allow-peers.yaml",
+            "dgraph/networkpolicy-demo-dgraph-allow-viz.yaml",
+            "dgraph/networkpolicy-demo-dgraph-alpha-allow-meshed.yaml",
+            "dgraph/networkpolicy-demo-dgraph-default-deny.yaml",
+            "dgraph/server-demo-dgraph-alpha-grpc.yaml",
+            "dgraph/server-demo-dgraph-alpha-http.yaml",
+            "dgraph/server-demo-dgraph-zero-http.yaml",
             "dgraph/service-demo-dgraph-alpha-headless.yaml",
             "dgraph/service-demo-dgraph-alpha.yaml",
             "dgraph/service-demo-dgraph-zero-headless.yaml",
@@ -200,10 +213,12 @@ fn default_render_has_the_expected_objects() {
     // Namespace, ServiceAccount, ConfigMap, Deployment, two Services, three Servers,
     // three AuthorizationPolicies and two MeshTLSAuthentications.
     assert_eq!(count("linkerd-jaeger/"), 14 + 1);
+    // Namespace, ServiceAccount and Deployment of the test client.
+    assert_eq!(count("pydgraph-client/"), 3 + 1);
     assert_eq!(
         files.len(),
-        (10 + 1) + (37 + 1) + (10 + 1) + (50 + 1) + (14 + 1) + 2,
-        "dgraph, linkerd, linkerd-crds, linkerd-viz, linkerd-jaeger, the top kustomization and the lock file"
+        (23 + 1) + (37 + 1) + (10 + 1) + (50 + 1) + (14 + 1) + (3 + 1) + 2,
+        "dgraph, linkerd, linkerd-crds, linkerd-viz, linkerd-jaeger, pydgraph-client, the top kustomization and the lock file"
     );
     for (file, content) in &output.generated().files {
         if file.ends_with(".yaml") {

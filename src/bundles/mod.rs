@@ -3,7 +3,9 @@
 
 pub(crate) mod dgraph;
 pub(crate) mod linkerd;
+pub(crate) mod pydgraph_client;
 pub(crate) mod tracing;
+pub(crate) mod traffic;
 pub(crate) mod viz;
 
 use serde::Serialize;
@@ -33,6 +35,7 @@ pub const ALL: &[(&str, Layer)] = &[
     ("linkerd-viz", Layer::Extension),
     (tracing::BUNDLE, Layer::Extension),
     ("dgraph", Layer::Application),
+    ("pydgraph-client", Layer::Application),
 ];
 
 /// The layer of `bundle`; `None` for a folder that is not a bundle.
@@ -63,18 +66,23 @@ pub(crate) struct Context<'a> {
     pub linkerd: linkerd::View,
     pub viz: viz::View,
     pub tracing: tracing::View,
+    pub traffic: traffic::View,
+    pub pydgraph_client: pydgraph_client::View,
 }
 
 impl<'a> Context<'a> {
     /// Builds every view; fails when a certificate the values need is missing.
     pub fn new(values: &'a Values, certs: &CertStore) -> Result<Self> {
+        let dgraph = dgraph::View::new(&values.dgraph);
         Ok(Self {
             values,
-            dgraph: dgraph::View::new(&values.dgraph),
             dgraph_profile: dgraph::profile::View::new(values),
             linkerd: linkerd::View::new(values, certs)?,
             viz: viz::View::new(values, certs)?,
             tracing: tracing::View::new(values),
+            traffic: traffic::View::new(values, &dgraph),
+            pydgraph_client: pydgraph_client::View::new(values, &dgraph),
+            dgraph,
         })
     }
 }

@@ -28,6 +28,10 @@ pub struct Dgraph {
     pub alpha: Component,
     /// Alpha's ServiceProfile: per-route timeouts and the retry budget.
     pub service_profile: super::service_profile::ServiceProfile,
+    /// NetworkPolicies in front of every Dgraph pod.
+    pub network_policy: super::traffic::NetworkPolicy,
+    /// Linkerd authorization of Dgraph's ports that go through the proxy.
+    pub authorization: super::traffic::Authorization,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -179,6 +183,7 @@ impl Dgraph {
         self.zero.validate("dgraph.zero", p);
         self.alpha.validate("dgraph.alpha", p);
         self.service_profile.validate("dgraph.serviceProfile", p);
+        self.authorization.validate("dgraph.authorization", p);
         if self.zero.replicas.is_multiple_of(2) {
             p.add(
                 "dgraph.zero.replicas",

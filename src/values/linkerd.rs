@@ -94,6 +94,20 @@ pub enum InboundPolicy {
     Audit,
 }
 
+impl InboundPolicy {
+    /// The annotation's spelling, which is also the policy controller's.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AllUnauthenticated => "all-unauthenticated",
+            Self::AllAuthenticated => "all-authenticated",
+            Self::ClusterUnauthenticated => "cluster-unauthenticated",
+            Self::ClusterAuthenticated => "cluster-authenticated",
+            Self::Deny => "deny",
+            Self::Audit => "audit",
+        }
+    }
+}
+
 /// Requests and limits of the proxy sidecar; an empty string leaves one unset.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -4,6 +4,7 @@
 
 mod certs;
 mod profile;
+mod reach;
 mod render;
 mod root;
 
@@ -43,6 +44,9 @@ enum Command {
     Schema(render::SchemaArgs),
     /// A ServiceProfile from a .proto file, as `linkerd profile --proto` writes it.
     Profile(profile::ProfileArgs),
+    /// Can a client open a port on a rendered pod? Combines the NetworkPolicies and the
+    /// Linkerd authorization, and names the rule that decides.
+    Reach(reach::ReachArgs),
 }
 
 /// What every command needs: the checkout it works in and the directory it runs from.
@@ -89,6 +93,7 @@ fn main() -> ExitCode {
         Command::Schema(args) => render::schema(&args, &place),
         Command::Certs(args) => return certs::run(&args, &place),
         Command::Profile(args) => profile::run(&args, &place).map(|()| ExitCode::SUCCESS),
+        Command::Reach(args) => return reach::run(&args, &place),
     };
     match result {
         Ok(code) => code,
