@@ -110,6 +110,18 @@ pub enum Error {
         help: String,
     },
 
+    /// An output directory would put files where they must not go (key material
+    /// where git can see it, a symbolic link followed, a repository swallowed).
+    #[error("{path}: {message}\n  help: {help}")]
+    Placement {
+        /// The directory or file refused.
+        path: String,
+        /// Why.
+        message: String,
+        /// What to do about it.
+        help: String,
+    },
+
     /// A filesystem operation failed.
     #[error("{path}: {action}: {source}")]
     Io {

@@ -123,7 +123,9 @@ impl Renderer {
         })?;
         let report = crate::check_certs(certs, now)?;
         let rendered = render(&values, certs, &self.templates)?;
-        Ok(Output::new(values, rendered, report.warnings))
+        let mut output = Output::new(values, rendered, report.warnings);
+        output.certs_dir = Some(certs.dir().to_owned());
+        Ok(output)
     }
 }
 
@@ -135,6 +137,8 @@ pub struct Output {
     generated: Tree,
     secrets: Option<Tree>,
     warnings: Vec<Warning>,
+    /// The certificate store rendered from: no output may overlap it.
+    certs_dir: Option<camino::Utf8PathBuf>,
 }
 
 /// What [`Output::write`] changed.
@@ -158,6 +162,7 @@ impl Output {
             secrets,
             rendered,
             warnings,
+            certs_dir: None,
         }
     }
 
@@ -212,8 +217,13 @@ impl Output {
     }
 
     /// Writes `generated/` to `out` and, when anything holds a key, `secrets/` to
-    /// `secrets_out`, each replaced atomically. Files meshgen did not write are kept.
+    /// `secrets_out`, each replaced atomically and durably. Files meshgen did not write
+    /// are kept. Refused before anything is written: two trees that overlap each other
+    /// or the certificate store, a symbolic link in either, a directory holding `.git`.
     pub fn write(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<Written> {
+        output::guard::check_placement(out, secrets_out, self.certs_dir.as_deref())?;
+        output::guard::check_tree(out)?;
+        output::guard::check_tree(secrets_out)?;
         let generated = output::write(out, &self.generated)?;
         let secrets = match &self.secrets {
             Some(tree) => Some(output::write(secrets_out, tree)?),
@@ -226,14 +236,21 @@ impl Output {
         })
     }
 
-    /// What writing would change in `out` (the generated tree only: secrets are private
-    /// to each machine); empty when `out` is up to date.
-    pub fn check(&self, out: &Utf8Path) -> Vec<Change> {
+    /// What writing would change in `out`, the generated tree; empty when `out` is
+    /// up to date.
+    pub fn check(&self, out: &Utf8Path) -> Result<Vec<Change>> {
         output::changes(out, &self.generated)
     }
 
+    /// What writing would change in `secrets_out`; `None` when this render has no
+    /// Secret (no keys on this machine). A write that stopped between the two trees
+    /// leaves one of them out of date, and this is how it shows.
+    pub fn check_secrets(&self, secrets_out: &Utf8Path) -> Result<Option<Vec<Change>>> {
+        self.secrets.as_ref().map(|tree| output::changes(secrets_out, tree)).transpose()
+    }
+
     /// A unified diff of `out` against this render; see [`output::diff`].
-    pub fn diff(&self, out: &Utf8Path, shown: &str, color: bool) -> String {
+    pub fn diff(&self, out: &Utf8Path, shown: &str, color: bool) -> Result<String> {
         output::diff(out, &self.generated, shown, color)
     }
 }

@@ -65,15 +65,25 @@ pub fn run(args: &RenderArgs, place: &Place) -> meshgen::Result<ExitCode> {
 
     let out = place.path(args.out.as_deref(), "generated");
     let shown = place.shown(&out);
+    let secrets_out = place.path(args.secrets_out.as_deref(), "secrets");
+    let secrets_shown = place.shown(&secrets_out);
     if args.check || args.diff {
-        let changes = output.check(&out);
+        let changes = output.check(&out)?;
         if args.diff {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            print!("{}", output.diff(&out, shown.as_str(), color));
+            print!("{}", output.diff(&out, shown.as_str(), color)?);
+        }
+        // secrets/ is private to this machine: only named, never diffed.
+        let stale_secrets = output.check_secrets(&secrets_out)?.unwrap_or_default();
+        if !stale_secrets.is_empty() {
+            eprintln!(
+                "{secrets_shown}/ is out of date ({} file(s)): an interrupted render or new keys; run `cargo xtask render` to update it",
+                stale_secrets.len()
+            );
         }
         if changes.is_empty() {
             println!("{shown}/ is up to date ({} files)", output.generated().files.len());
-            return Ok(ExitCode::SUCCESS);
+            return Ok(if stale_secrets.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
         }
         eprintln!(
             "{shown}/ is out of date: {} file(s) differ from a fresh render:",
@@ -86,7 +96,7 @@ pub fn run(args: &RenderArgs, place: &Place) -> meshgen::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
 
-    let secrets_out = place.path(args.secrets_out.as_deref(), "secrets");
+    refuse_checkout_root(place, &out)?;
     let written = output.write(&out, &secrets_out)?;
     if written.generated.is_empty() {
         println!("{shown}/ is up to date ({} files)", written.files);
@@ -100,7 +110,6 @@ pub fn run(args: &RenderArgs, place: &Place) -> meshgen::Result<ExitCode> {
             println!("  {}", change.done());
         }
     }
-    let secrets_shown = place.shown(&secrets_out);
     match &written.secrets {
         Some(changes) if !changes.is_empty() => {
             println!(
@@ -126,6 +135,22 @@ pub fn run(args: &RenderArgs, place: &Place) -> meshgen::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--out` at the checkout's root, or above it, would take the checkout for output.
+fn refuse_checkout_root(place: &Place, out: &meshgen::Utf8Path) -> meshgen::Result<()> {
+    let (out_real, root) = (
+        meshgen::output::resolved(out),
+        meshgen::output::resolved(&place.root),
+    );
+    if root.starts_with(&out_real) {
+        return Err(meshgen::Error::Placement {
+            path: out.to_string(),
+            message: format!("holds the meshgen checkout {}", place.root),
+            help: "pass a directory of its own, such as generated/ inside the checkout".into(),
+        });
+    }
+    Ok(())
 }
 
 /// The exact command that brings the checked directory up to date.

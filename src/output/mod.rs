@@ -1,20 +1,25 @@
-//! The output trees (`generated/`, `secrets/`): lock file, freshness check, diff and
-//! atomic replacement.
+//! The output trees (`generated/`, `secrets/`): lock file, freshness check, diff,
+//! where a tree may go ([`guard`]), and its durable, atomic replacement ([`write`]).
 //!
-//! A write builds the complete new tree in a staging directory beside the output,
-//! then swaps the two directories in one `renameat2(RENAME_EXCHANGE)` call. A
-//! failure or a kill at any point leaves either the old tree or the new one.
-//! Files that meshgen did not write (absent from the old lock file) are carried
-//! over unchanged; files it wrote before and no longer renders are dropped.
+//! meshgen never follows a symbolic link in an output tree: a link anywhere in it, or
+//! an output directory that is one, stops the write and the check with an error, so no
+//! file outside the tree is ever read into a diff or copied into the tree.
+
+mod disk;
+pub(crate) mod guard;
+mod write;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
 
 use crate::digest::sha256_hex;
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8Path;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+
+pub use guard::resolved;
+pub use write::write;
 
 /// Lists every file meshgen wrote, in `sha256sum` format, so a reviewer can run
 /// `sha256sum -c meshgen.lock` inside the output directory.
@@ -58,7 +63,7 @@ fn lock_text(files: &BTreeMap<String, String>) -> String {
 }
 
 /// Paths listed in an existing lock file: the files meshgen owns in that directory.
-fn owned_files(dir: &Utf8Path) -> BTreeSet<String> {
+pub(crate) fn owned_files(dir: &Utf8Path) -> BTreeSet<String> {
     let Ok(text) = fs::read_to_string(dir.join(LOCK_FILE)) else {
         return BTreeSet::new();
     };
@@ -117,8 +122,10 @@ impl std::fmt::Display for Change {
     }
 }
 
-/// What a write would change in `dir`; empty when `dir` is up to date.
-pub fn changes(dir: &Utf8Path, tree: &Tree) -> Vec<Change> {
+/// What a write would change in `dir`; empty when `dir` is up to date. Fails on a
+/// symbolic link in the tree, which is never followed.
+pub fn changes(dir: &Utf8Path, tree: &Tree) -> Result<Vec<Change>> {
+    guard::check_tree(dir)?;
     let mut out = Vec::new();
     for (path, content) in &tree.files {
         match fs::read(dir.join(path)) {
@@ -132,21 +139,21 @@ pub fn changes(dir: &Utf8Path, tree: &Tree) -> Vec<Change> {
             out.push(Change::Removed(path));
         }
     }
-    out
+    Ok(out)
 }
 
 /// A unified diff of `dir` against `tree`, file by file, that `git apply` and
 /// `patch -p1` accept: files are named `a/<shown>/<path>` and `b/<shown>/<path>`, and
 /// `/dev/null` stands for the missing side of a created or removed file. With `color`,
 /// removed lines are red, added lines green and headers bold (ANSI escapes).
-pub fn diff(dir: &Utf8Path, tree: &Tree, shown: &str, color: bool) -> String {
+pub fn diff(dir: &Utf8Path, tree: &Tree, shown: &str, color: bool) -> Result<String> {
     let paint = |code: &str, text: &str| match color {
         true => format!("\x1b[{code}m{text}\x1b[0m"),
         false => text.to_string(),
     };
     let shown = shown.trim_end_matches('/');
     let mut out = String::new();
-    for change in changes(dir, tree) {
+    for change in changes(dir, tree)? {
         let path = change.path();
         let old = fs::read_to_string(dir.join(path)).unwrap_or_default();
         let new = tree.files.get(path).cloned().unwrap_or_default();
@@ -176,151 +183,14 @@ pub fn diff(dir: &Utf8Path, tree: &Tree, shown: &str, color: bool) -> String {
             out.push('\n');
         }
     }
-    out
-}
-
-/// Replaces the meshgen-owned files of `dir` with `tree`, atomically. Returns the
-/// changes made; nothing is touched when there are none.
-pub fn write(dir: &Utf8Path, tree: &Tree) -> Result<Vec<Change>> {
-    recover(dir)?;
-    let changes = changes(dir, tree);
-    if changes.is_empty() {
-        return Ok(changes);
-    }
-    let staging = sibling(dir, "staging");
-    remove_dir_if_present(&staging)?;
-    let result = build_staging(dir, &staging, tree).and_then(|()| swap_into_place(dir, &staging));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
-    }
-    result.map(|()| changes)
-}
-
-/// A hidden directory next to `dir`, on the same filesystem so that renames are atomic.
-fn sibling(dir: &Utf8Path, what: &str) -> Utf8PathBuf {
-    let name = dir.file_name().unwrap_or("out");
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_str().is_empty())
-        .unwrap_or(Utf8Path::new("."));
-    parent.join(format!(".{name}.meshgen-{what}"))
-}
-
-/// Finishes or undoes a swap that a kill interrupted.
-fn recover(dir: &Utf8Path) -> Result<()> {
-    let backup = sibling(dir, "backup");
-    if backup.exists() {
-        if dir.exists() {
-            remove_dir_if_present(&backup)?;
-        } else {
-            fs::rename(&backup, dir).map_err(|e| Error::io(&backup, "cannot restore the previous output", e))?;
-        }
-    }
-    remove_dir_if_present(&sibling(dir, "staging"))
-}
-
-fn remove_dir_if_present(path: &Utf8Path) -> Result<()> {
-    match fs::remove_dir_all(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io(path, "cannot remove leftover directory", e)),
-    }
-}
-
-fn build_staging(dir: &Utf8Path, staging: &Utf8Path, tree: &Tree) -> Result<()> {
-    create_dir(staging, tree.private)?;
-    if dir.exists() {
-        let owned = owned_files(dir);
-        carry_over(dir, staging, Utf8Path::new(""), &owned)?;
-    }
-    for (path, content) in &tree.files {
-        let target = staging.join(path);
-        if let Some(parent) = target.parent() {
-            create_dir(parent, tree.private)?;
-        }
-        write_file(&target, content.as_bytes(), tree.private)?;
-    }
-    Ok(())
-}
-
-/// Copies everything meshgen does not own from `dir` into `staging`.
-fn carry_over(dir: &Utf8Path, staging: &Utf8Path, rel: &Utf8Path, owned: &BTreeSet<String>) -> Result<()> {
-    let here = dir.join(rel);
-    let entries = here.read_dir_utf8().map_err(|e| Error::io(&here, "cannot list", e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(&here, "cannot list", e))?;
-        let rel_path = rel.join(entry.file_name());
-        let file_type = entry
-            .file_type()
-            .map_err(|e| Error::io(entry.path(), "cannot stat", e))?;
-        if file_type.is_dir() {
-            carry_over(dir, staging, &rel_path, owned)?;
-        } else if !owned.contains(rel_path.as_str()) {
-            let target = staging.join(&rel_path);
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create directory", e))?;
-            }
-            fs::copy(entry.path(), &target).map_err(|e| Error::io(entry.path(), "cannot carry over", e))?;
-        }
-    }
-    Ok(())
-}
-
-fn create_dir(path: &Utf8Path, private: bool) -> Result<()> {
-    fs::create_dir_all(path).map_err(|e| Error::io(path, "cannot create directory", e))?;
-    set_mode(path, if private { 0o700 } else { 0o755 })
-}
-
-fn write_file(path: &Utf8Path, bytes: &[u8], private: bool) -> Result<()> {
-    use std::io::Write;
-    let mut file = fs::File::create(path).map_err(|e| Error::io(path, "cannot create", e))?;
-    // Restrict before writing, so a private key is never readable by others.
-    set_mode(path, if private { 0o600 } else { 0o644 })?;
-    file.write_all(bytes).map_err(|e| Error::io(path, "cannot write", e))?;
-    file.sync_all().map_err(|e| Error::io(path, "cannot sync", e))
-}
-
-#[cfg(unix)]
-fn set_mode(path: &Utf8Path, mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))
-        .map_err(|e| Error::io(path, "cannot set permissions", e))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_path: &Utf8Path, _mode: u32) -> Result<()> {
-    Ok(())
-}
-
-fn swap_into_place(dir: &Utf8Path, staging: &Utf8Path) -> Result<()> {
-    if !dir.exists() {
-        return fs::rename(staging, dir).map_err(|e| Error::io(dir, "cannot move the new output into place", e));
-    }
-    if exchange(staging, dir) {
-        // `staging` now holds the old tree.
-        return remove_dir_if_present(staging);
-    }
-    // No atomic exchange here: two renames, which `recover` completes if interrupted.
-    let backup = sibling(dir, "backup");
-    fs::rename(dir, &backup).map_err(|e| Error::io(dir, "cannot move the old output aside", e))?;
-    fs::rename(staging, dir).map_err(|e| Error::io(dir, "cannot move the new output into place", e))?;
-    remove_dir_if_present(&backup)
-}
-
-#[cfg(target_os = "linux")]
-fn exchange(a: &Utf8Path, b: &Utf8Path) -> bool {
-    use rustix::fs::{renameat_with, RenameFlags, CWD};
-    renameat_with(CWD, a.as_std_path(), CWD, b.as_std_path(), RenameFlags::EXCHANGE).is_ok()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn exchange(_a: &Utf8Path, _b: &Utf8Path) -> bool {
-    false
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::write::sibling;
     use super::*;
+    use camino::Utf8PathBuf;
     use sha2::{Digest, Sha256};
 
     fn tree(files: &[(&str, &str)]) -> Tree {
@@ -350,7 +220,10 @@ mod tests {
         assert!(!out.join("a/old.yaml").exists());
         assert_eq!(fs::read_to_string(out.join("a/keep.yaml")).expect("kept"), "3");
         assert_eq!(fs::read_to_string(out.join("a/notes.txt")).expect("foreign"), "mine");
-        assert!(changes(&out, &tree(&[("a/keep.yaml", "3")])).is_empty());
+        fs::create_dir(out.join("empty")).expect("foreign directory");
+        write(&out, &tree(&[("a/keep.yaml", "4")])).expect("third write");
+        assert!(out.join("empty").is_dir(), "an empty foreign directory is kept");
+        assert!(changes(&out, &tree(&[("a/keep.yaml", "4")])).expect("check").is_empty());
     }
 
     #[test]
