@@ -21,6 +21,7 @@
 
 #![warn(missing_docs)]
 
+mod agreement;
 pub mod bundles;
 pub mod certs;
 pub mod crds;

@@ -409,7 +409,11 @@ fn each_crd_stores_exactly_one_version_and_is_named_by_plural_and_group() {
 
 #[test]
 fn the_crds_are_rendered_into_their_bundle_and_labelled_with_the_control_plane_namespace() {
-    let output = common::output("linkerd:\n  namespace: mesh-system\n");
+    let output = meshgen::Renderer::new()
+        .certs(common::test_certs_for("mesh-system", "cluster.local", "linkerd-viz"))
+        .values_text("mesh.yaml", "linkerd:\n  namespace: mesh-system\n")
+        .render(common::now())
+        .unwrap_or_else(|e| panic!("{e}"));
     let files: Vec<&String> = (output.generated().files.keys())
         .filter(|f| f.starts_with("linkerd-crds/customresourcedefinition-"))
         .collect();

@@ -10,12 +10,11 @@ use sha2::{Digest, Sha256};
 
 use super::linkerd::{container_resources, webhook_checksum, ChartResources, WebhookTls};
 use super::SkippedSecret;
-use crate::certs::store::VALIDITY_FILE;
 use crate::certs::{CertStore, VIZ_WEBHOOK_SERVICES};
 use crate::digest::hex;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::values::linkerd::RequestLimit;
-use crate::values::viz::{Resources, Viz};
+use crate::values::viz::Resources;
 use crate::values::Values;
 
 /// Where the bundled Prometheus serves its API.
@@ -112,7 +111,6 @@ impl View {
         let (v, l) = (&values.viz, &values.linkerd);
         let ns = &v.namespace;
         let cluster_domain = &values.cluster_domain;
-        check_cert_namespace(v, certs)?;
         let webhooks = WebhookTls::load_all(certs, &VIZ_WEBHOOK_SERVICES)?;
         let skipped_secrets = WebhookTls::skipped(&webhooks, certs, &values.viz.namespace);
 
@@ -187,26 +185,6 @@ impl View {
 /// proxies `/jaeger/*` to; `None` with tracing off. The tracing bundle owns the address.
 pub fn jaeger_url(values: &Values) -> Option<String> {
     super::tracing::query_url(values)
-}
-
-/// The tap certificates name `tap.<namespace>.svc`: a render for another namespace
-/// would serve certificates the API server rejects.
-fn check_cert_namespace(v: &Viz, certs: &CertStore) -> Result<()> {
-    let minted_for = certs.settings().viz_namespace();
-    if minted_for == v.namespace {
-        return Ok(());
-    }
-    Err(Error::Certs {
-        message: format!(
-            "{}: the tap certificates were minted for namespace `{minted_for}`, but `viz.namespace` is `{}`",
-            certs.label(VALIDITY_FILE),
-            v.namespace
-        ),
-        help: format!(
-            "set `viz.namespace: {minted_for}`, or mint the certificates for the new namespace with `cargo xtask certs init --viz-namespace {} --force`",
-            v.namespace
-        ),
-    })
 }
 
 /// Host headers the dashboard answers: loopback, and its Service's short and full names.
@@ -373,13 +351,5 @@ mod tests {
         assert_ne!(v.checksums.tap, v.checksums.tap_injector);
         assert_eq!(v.checksums.tap, webhook_checksum(&v.webhooks, &["tap"]));
         assert!(v.webhooks.values().all(|w| !w.ca_bundle_b64.is_empty()));
-    }
-
-    #[test]
-    fn certificates_minted_for_another_namespace_are_refused() {
-        let err = View::new(&values("viz: {namespace: viz-two}"), &certs()).expect_err("mismatch");
-        let text = err.to_string();
-        assert!(text.contains("`linkerd-viz`") && text.contains("viz-two"), "{text}");
-        assert!(text.contains("--viz-namespace viz-two"), "{text}");
     }
 }

@@ -47,6 +47,18 @@ pub fn test_certs() -> CertStore {
         .shown_as("tests/fixtures/store")
 }
 
+/// The test-only store re-minted, from its own keys and dates, for another control-plane
+/// namespace, trust domain or viz namespace: a render refuses values that disagree with
+/// the names the certificates carry.
+pub fn test_certs_for(linkerd_namespace: &str, trust_domain: &str, viz_namespace: &str) -> CertStore {
+    let keys = test_certs();
+    let mut store = test_certs();
+    let settings = StoreSettings::new(trust_domain, linkerd_namespace, viz_namespace).unwrap();
+    let mut source = |file: &str| Ok(keys.key_pair(file, meshgen::certs::Role::Issuer).unwrap());
+    store.init(settings, start(), true, &mut source).unwrap();
+    store
+}
+
 /// A renderer over the default values and the test-only store.
 pub fn renderer() -> meshgen::Renderer {
     meshgen::Renderer::new().certs(test_certs())
