@@ -246,7 +246,10 @@ impl Output {
     /// Secret (no keys on this machine). A write that stopped between the two trees
     /// leaves one of them out of date, and this is how it shows.
     pub fn check_secrets(&self, secrets_out: &Utf8Path) -> Result<Option<Vec<Change>>> {
-        self.secrets.as_ref().map(|tree| output::changes(secrets_out, tree)).transpose()
+        self.secrets
+            .as_ref()
+            .map(|tree| output::changes(secrets_out, tree))
+            .transpose()
     }
 
     /// A unified diff of `out` against this render; see [`output::diff`].

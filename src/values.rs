@@ -226,9 +226,10 @@ fn moved_key(path: &str) -> Option<&'static str> {
 }
 
 fn parse_tree(source: &ValuesSource) -> Result<Json> {
-    let tree = yaml::parse(&source.text).map_err(|message| Error::ValuesSyntax {
+    let tree = yaml::parse_named(&source.text, &source.name).map_err(|e| Error::ValuesSyntax {
         file: source.name.clone(),
-        message,
+        message: e.message,
+        help: e.help,
     })?;
     match tree {
         Json::Object(_) => Ok(tree),

@@ -27,7 +27,11 @@ pub(crate) fn check_tree(dir: &Utf8Path) -> Result<()> {
         ));
     }
     if !meta.is_dir() {
-        return Err(refused(dir, "is not a directory", "pass a directory, or a path that does not exist yet"));
+        return Err(refused(
+            dir,
+            "is not a directory",
+            "pass a directory, or a path that does not exist yet",
+        ));
     }
     if dir.join(".git").exists() {
         return Err(refused(
@@ -43,7 +47,9 @@ fn find_link(dir: &Utf8Path) -> Result<()> {
     let entries = dir.read_dir_utf8().map_err(|e| Error::io(dir, "cannot list", e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, "cannot list", e))?;
-        let kind = entry.file_type().map_err(|e| Error::io(entry.path(), "cannot stat", e))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| Error::io(entry.path(), "cannot stat", e))?;
         if kind.is_symlink() {
             return Err(refused(
                 entry.path(),
@@ -103,14 +109,20 @@ fn refused(path: &Utf8Path, message: &str, help: &str) -> Error {
 /// `path` made absolute, with its existing part resolved through the filesystem (so
 /// `a/../b` and links above the tree compare by what they name) and the rest lexically.
 pub fn resolved(path: &Utf8Path) -> Utf8PathBuf {
-    let absolute = match std::env::current_dir().ok().and_then(|d| Utf8PathBuf::from_path_buf(d).ok()) {
+    let absolute = match std::env::current_dir()
+        .ok()
+        .and_then(|d| Utf8PathBuf::from_path_buf(d).ok())
+    {
         Some(cwd) if path.is_relative() => cwd.join(path),
         _ => path.to_owned(),
     };
     let mut existing = absolute.clone();
     let mut rest = Vec::new();
     while !existing.exists() {
-        match (existing.file_name().map(str::to_owned), existing.parent().map(Utf8Path::to_owned)) {
+        match (
+            existing.file_name().map(str::to_owned),
+            existing.parent().map(Utf8Path::to_owned),
+        ) {
             (Some(name), Some(parent)) => {
                 rest.push(name);
                 existing = parent;
@@ -158,7 +170,10 @@ mod tests {
             assert!(err.to_string().contains("help:"), "{err}");
         }
         assert!(check_placement(&c.join("out"), &s, Some(&c)).is_err());
-        assert!(check_placement(&g, &b, Some(&c)).is_err(), "secrets/ holding everything");
+        assert!(
+            check_placement(&g, &b, Some(&c)).is_err(),
+            "secrets/ holding everything"
+        );
     }
 
     #[cfg(unix)]
@@ -175,6 +190,9 @@ mod tests {
         std::os::unix::fs::symlink(&out, b.join("link")).expect("link");
         assert!(check_tree(&b.join("link")).is_err(), "a linked output directory");
         fs::create_dir(out.join(".git")).expect("mkdir");
-        assert!(check_tree(&out).expect_err(".git").to_string().contains("git repository"));
+        assert!(check_tree(&out)
+            .expect_err(".git")
+            .to_string()
+            .contains("git repository"));
     }
 }

@@ -94,10 +94,17 @@ fn build_staging(disk: &dyn Disk, dir: &Utf8Path, staging: &Utf8Path, tree: &Tre
     }
     for (path, content) in &tree.files {
         let target = staging.join(path);
-        for ancestor in Utf8Path::new(path).ancestors().skip(1).collect::<Vec<_>>().into_iter().rev() {
+        for ancestor in Utf8Path::new(path)
+            .ancestors()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+        {
             if !ancestor.as_str().is_empty() && made.insert(ancestor.to_owned()) {
                 let d = staging.join(ancestor);
-                disk.create_dir(&d, dir_mode).map_err(io(&d, "cannot create directory"))?;
+                disk.create_dir(&d, dir_mode)
+                    .map_err(io(&d, "cannot create directory"))?;
             }
         }
         disk.write_file(&target, content.as_bytes(), file_mode)
@@ -108,7 +115,10 @@ fn build_staging(disk: &dyn Disk, dir: &Utf8Path, staging: &Utf8Path, tree: &Tre
 
 /// Creates the missing directories above the staging directory (`--out deep/new/dir`).
 fn create_ancestors(disk: &dyn Disk, dir: &Utf8Path) -> Result<()> {
-    let missing: Vec<&Utf8Path> = dir.ancestors().take_while(|d| !d.as_str().is_empty() && !d.exists()).collect();
+    let missing: Vec<&Utf8Path> = dir
+        .ancestors()
+        .take_while(|d| !d.as_str().is_empty() && !d.exists())
+        .collect();
     for d in missing.into_iter().rev() {
         disk.create_dir(d, 0o755).map_err(io(d, "cannot create directory"))?;
     }
@@ -169,16 +179,24 @@ fn flush(disk: &dyn Disk, staging: &Utf8Path) -> Result<()> {
 }
 
 fn swap_into_place(disk: &dyn Disk, dir: &Utf8Path, staging: &Utf8Path) -> Result<()> {
-    let sync_parent = || disk.sync_dir(parent(dir)).map_err(io(dir, "cannot sync the parent directory"));
+    let sync_parent = || {
+        disk.sync_dir(parent(dir))
+            .map_err(io(dir, "cannot sync the parent directory"))
+    };
     if !dir.exists() {
         disk.rename(staging, dir)
             .map_err(io(dir, "cannot move the new output into place"))?;
         return sync_parent();
     }
-    if disk.exchange(staging, dir).map_err(io(dir, "cannot swap in the new output"))? {
+    if disk
+        .exchange(staging, dir)
+        .map_err(io(dir, "cannot swap in the new output"))?
+    {
         sync_parent()?;
         // `staging` now holds the old tree.
-        return disk.remove_tree(staging).map_err(io(staging, "cannot remove the old output"));
+        return disk
+            .remove_tree(staging)
+            .map_err(io(staging, "cannot remove the old output"));
     }
     // No atomic exchange here: two renames, which `recover` completes if interrupted.
     let backup = sibling(dir, "backup");
@@ -187,7 +205,8 @@ fn swap_into_place(disk: &dyn Disk, dir: &Utf8Path, staging: &Utf8Path) -> Resul
     disk.rename(staging, dir)
         .map_err(io(dir, "cannot move the new output into place"))?;
     sync_parent()?;
-    disk.remove_tree(&backup).map_err(io(&backup, "cannot remove the old output"))
+    disk.remove_tree(&backup)
+        .map_err(io(&backup, "cannot remove the old output"))
 }
 
 #[cfg(test)]
@@ -219,13 +238,27 @@ mod tests {
         let writes: Vec<usize> = (0..log.len()).filter(|i| log[*i].starts_with("write ")).collect();
         assert_eq!(writes.len(), 3, "two files and the lock: {log:#?}");
         let synced = at("sync-all .generated.meshgen-staging");
-        assert!(writes.iter().all(|w| *w < synced), "every file is written before the one sync: {log:#?}");
-        assert_eq!(log.iter().filter(|l| l.starts_with("sync-all")).count(), 1, "one batched sync");
+        assert!(
+            writes.iter().all(|w| *w < synced),
+            "every file is written before the one sync: {log:#?}"
+        );
+        assert_eq!(
+            log.iter().filter(|l| l.starts_with("sync-all")).count(),
+            1,
+            "one batched sync"
+        );
         assert_eq!(synced + 1, at("sync-dir .generated.meshgen-staging"));
         let swapped = at("exchange generated");
         assert!(synced < swapped, "{log:#?}");
-        assert_eq!(log[swapped + 1], "sync-dir ", "the parent (the base itself) holds the swap");
-        assert_eq!(log.last().map(String::as_str), Some("remove .generated.meshgen-staging"));
+        assert_eq!(
+            log[swapped + 1],
+            "sync-dir ",
+            "the parent (the base itself) holds the swap"
+        );
+        assert_eq!(
+            log.last().map(String::as_str),
+            Some("remove .generated.meshgen-staging")
+        );
     }
 
     #[test]
@@ -241,6 +274,9 @@ mod tests {
         };
         assert!(write_with(&disk, &out, &t).expect("write").is_empty());
         let log = disk.log.into_inner();
-        assert!(log.iter().all(|l| l.starts_with("remove ")), "only leftover clean-up: {log:#?}");
+        assert!(
+            log.iter().all(|l| l.starts_with("remove ")),
+            "only leftover clean-up: {log:#?}"
+        );
     }
 }

@@ -83,7 +83,11 @@ pub fn run(args: &RenderArgs, place: &Place) -> meshgen::Result<ExitCode> {
         }
         if changes.is_empty() {
             println!("{shown}/ is up to date ({} files)", output.generated().files.len());
-            return Ok(if stale_secrets.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+            return Ok(if stale_secrets.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
         }
         eprintln!(
             "{shown}/ is out of date: {} file(s) differ from a fresh render:",
@@ -139,10 +143,7 @@ pub fn run(args: &RenderArgs, place: &Place) -> meshgen::Result<ExitCode> {
 
 /// `--out` at the checkout's root, or above it, would take the checkout for output.
 fn refuse_checkout_root(place: &Place, out: &meshgen::Utf8Path) -> meshgen::Result<()> {
-    let (out_real, root) = (
-        meshgen::output::resolved(out),
-        meshgen::output::resolved(&place.root),
-    );
+    let (out_real, root) = (meshgen::output::resolved(out), meshgen::output::resolved(&place.root));
     if root.starts_with(&out_real) {
         return Err(meshgen::Error::Placement {
             path: out.to_string(),
