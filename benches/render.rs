@@ -21,7 +21,14 @@ fn benches(c: &mut Criterion) {
         .write(&out, &secrets)
         .expect("write");
     c.bench_function("check (render + compare with disk)", |b| {
-        b.iter(|| assert!(renderer.render(now).expect("render").check(&out).is_empty()))
+        b.iter(|| {
+            assert!(renderer
+                .render(now)
+                .expect("render")
+                .check(&out)
+                .expect("check")
+                .is_empty())
+        })
     });
 }
 
