@@ -7,12 +7,14 @@ use std::fmt;
 /// Everything that can stop a render, a check or a write.
 pub enum Error {
     /// A values file is not readable YAML.
-    #[error("{file}: not valid YAML: {message}\n  help: fix the syntax of {file}")]
+    #[error("{file}: not valid YAML: {message}\n  help: {help}")]
     ValuesSyntax {
         /// The file concerned, named as given.
         file: String,
         /// What is wrong.
         message: String,
+        /// What to do about it.
+        help: String,
     },
 
     /// A values key is unknown, has the wrong type or an invalid value.
@@ -29,7 +31,7 @@ pub enum Error {
     },
 
     /// A template failed to render (syntax error, undefined variable, bad filter input).
-    #[error("template {template}: {message}")]
+    #[error("template {template}: {message}\n  help: fix the template at the place shown, or the value it reads (values/default.yaml lists every key)")]
     Template {
         /// The template's name, such as `dgraph/statefulset-alpha.yaml.j2`.
         template: String,
@@ -49,7 +51,7 @@ pub enum Error {
     },
 
     /// An object does not match its schema (unknown or misspelt field, wrong type).
-    #[error("{object}: `{path}`: {message}")]
+    #[error("{object}: `{path}`: {message}\n  help: the template must write this field as the object's schema defines it; if a value feeds it, check that value's type and range")]
     Schema {
         /// The object, as `Kind namespace/name (template ...)`.
         object: String,
@@ -60,7 +62,7 @@ pub enum Error {
     },
 
     /// Two templates rendered objects that would be written to the same file.
-    #[error("{file}: rendered twice (by {first} and {second}); object names must be unique per bundle")]
+    #[error("{file}: rendered twice (by {first} and {second})\n  help: object names must be unique per bundle; rename one of the two objects")]
     DuplicateObject {
         /// The file concerned, named as given.
         file: String,
@@ -123,7 +125,7 @@ pub enum Error {
     },
 
     /// A filesystem operation failed.
-    #[error("{path}: {action}: {source}")]
+    #[error("{path}: {action}: {source}\n  help: check that {path} exists and that you may read and write it")]
     Io {
         /// The file or directory.
         path: String,
@@ -162,6 +164,88 @@ impl From<crate::certs::CertError> for Error {
         Error::Certs {
             message: err.to_string(),
             help: MINT_OR_IMPORT.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    /// Every message ends in what to do: one of each variant, and a match that stops
+    /// compiling when a variant is added without being listed here.
+    #[test]
+    fn every_variant_says_what_to_do() {
+        let s = || "x".to_string();
+        let all = [
+            Error::ValuesSyntax {
+                file: s(),
+                message: s(),
+                help: s(),
+            },
+            Error::Values {
+                file: s(),
+                path: s(),
+                message: s(),
+                help: s(),
+            },
+            Error::Template {
+                template: s(),
+                message: s(),
+            },
+            Error::Document {
+                template: s(),
+                message: s(),
+            },
+            Error::Schema {
+                object: s(),
+                path: s(),
+                message: s(),
+            },
+            Error::DuplicateObject {
+                file: s(),
+                first: s(),
+                second: s(),
+            },
+            Error::Certs {
+                message: s(),
+                help: s(),
+            },
+            Error::KeyMaterial { object: s() },
+            Error::Proto {
+                file: s(),
+                line: 1,
+                column: 1,
+                message: s(),
+            },
+            Error::Profile {
+                what: "service",
+                value: s(),
+                help: s(),
+            },
+            Error::Placement {
+                path: s(),
+                message: s(),
+                help: s(),
+            },
+            Error::io("x", "reading", std::io::Error::other("x")),
+        ];
+        for err in &all {
+            match err {
+                Error::ValuesSyntax { .. }
+                | Error::Values { .. }
+                | Error::Template { .. }
+                | Error::Document { .. }
+                | Error::Schema { .. }
+                | Error::DuplicateObject { .. }
+                | Error::Certs { .. }
+                | Error::KeyMaterial { .. }
+                | Error::Proto { .. }
+                | Error::Profile { .. }
+                | Error::Placement { .. }
+                | Error::Io { .. } => {}
+            }
+            assert!(err.to_string().contains("\n  help: "), "{err}");
         }
     }
 }

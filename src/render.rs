@@ -86,6 +86,7 @@ impl Rendered {
     /// Checks one object and files it; `origin` maps each output path to what produced it.
     fn add(&mut self, manifest: Manifest, origin: &mut BTreeMap<String, String>) -> Result<()> {
         manifest.check()?;
+        check_annotation_size(&manifest)?;
         let path = manifest.file_name();
         if let Some(first) = origin.insert(path.clone(), manifest.template.clone()) {
             return Err(Error::DuplicateObject {
@@ -107,6 +108,37 @@ impl Rendered {
         self.manifests.push(manifest);
         Ok(())
     }
+}
+
+/// The last guard before anything is written: the API server refuses an object whose
+/// annotations (or its pod template's) total more than 256 KiB, so meshgen refuses to
+/// write one, whatever value or template put them there.
+fn check_annotation_size(manifest: &Manifest) -> Result<()> {
+    for at in ["/metadata", "/spec/template/metadata"] {
+        let Some(annotations) = manifest
+            .body
+            .pointer(&format!("{at}/annotations"))
+            .and_then(serde_json::Value::as_object)
+        else {
+            continue;
+        };
+        let size = crate::values::annotations_size(
+            annotations
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or_default())),
+        );
+        if size > crate::values::ANNOTATIONS_MAX_BYTES {
+            return Err(Error::Schema {
+                object: manifest.id(),
+                path: format!("{}.annotations", at.trim_start_matches('/').replace('/', ".")),
+                message: format!(
+                    "the annotations total {size} bytes, keys and values included; the API server takes at most {}",
+                    crate::values::ANNOTATIONS_MAX_BYTES
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A private key in any form meshgen could leak it: PEM (`... PRIVATE KEY-----`, a PGP
@@ -164,7 +196,26 @@ fn starts_like_private_key(run: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::holds_key_material;
+    use super::{check_annotation_size, holds_key_material};
+
+    #[test]
+    fn oversized_annotations_are_never_written() {
+        let body = |size: usize| {
+            serde_json::json!({
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "x", "annotations": {"a": "small"}},
+                "spec": {"template": {"metadata": {"annotations": {"k": "v".repeat(size)}}}},
+            })
+        };
+        let manifest = |size| crate::Manifest::from_json("b", "t", body(size)).expect("an object");
+        assert!(check_annotation_size(&manifest(crate::values::ANNOTATIONS_MAX_BYTES - 1)).is_ok());
+        let err = check_annotation_size(&manifest(crate::values::ANNOTATIONS_MAX_BYTES))
+            .expect_err("one byte over")
+            .to_string();
+        assert!(err.contains("`spec.template.metadata.annotations`"), "{err}");
+        assert!(err.contains("help:"), "{err}");
+    }
 
     #[test]
     fn finds_keys_plain_and_base64_at_any_alignment() {

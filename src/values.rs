@@ -19,7 +19,7 @@ use serde_json::Value as Json;
 use crate::error::{Error, Result};
 use crate::yaml;
 
-pub use check::{dns_label, dns_subdomain, qualified_key};
+pub use check::{annotations_size, dns_label, dns_subdomain, qualified_key, ANNOTATIONS_MAX_BYTES};
 pub use set::assignment;
 
 /// The file, at the top of the checkout, that [`schema_json`] is written to.
@@ -153,6 +153,8 @@ impl Values {
                 moved.to_string()
             } else if message.starts_with("unknown field") {
                 "remove the key or fix its spelling; the allowed keys are listed above".to_string()
+            } else if message.starts_with("invalid value: integer") {
+                "the number is out of range for this key; give a value like the one in values/default.yaml".to_string()
             } else if message.starts_with("missing field") {
                 "add the key; values/default.yaml shows every key with its default".to_string()
             } else {
@@ -192,7 +194,35 @@ impl Values {
         }
     }
 
+    /// Values that templates write into labels, as (key, label, value as rendered).
+    /// Labels have a stricter grammar than an image tag (63 characters, not 128), and
+    /// the API server rejects the object, not the value, so each is checked here and
+    /// blamed on its key. Pod label maps are checked where they are set; namespaces
+    /// and `dgraph.release` become labels too (`name`, `release`,
+    /// `linkerd.io/control-plane-ns`, ...), but their own check, a DNS label, is
+    /// stricter than a label value, so it is theirs that speaks.
+    fn rendered_labels(&self) -> Vec<(&'static str, &'static str, String)> {
+        let (l, d, t) = (&self.linkerd, &self.dgraph, &self.tracing);
+        vec![
+            ("dgraph.image.tag", "app.kubernetes.io/version", d.image.tag.clone()),
+            ("linkerd.version", "app.kubernetes.io/version", l.version.clone()),
+            ("linkerd.version", "linkerd.io/proxy-version", l.version.clone()),
+            ("tracing.image.tag", "app.kubernetes.io/version", t.image.tag.clone()),
+        ]
+    }
+
     fn validate(&self, p: &mut Problems) {
+        // First, so that a value that is also a malformed tag or name is reported
+        // by what it breaks in the output: the label.
+        for (key, label, value) in self.rendered_labels() {
+            if let Err(help) = check::label_value(&value) {
+                p.add(
+                    key,
+                    &format!("becomes the label `{label}: {value:?}`, which is not a valid label value"),
+                    &help,
+                );
+            }
+        }
         p.check("clusterDomain", check::dns_subdomain(&self.cluster_domain));
         self.linkerd.validate(p);
         let taken = [
@@ -214,6 +244,72 @@ impl Values {
     }
 }
 
+/// A resource quantity must parse and must not be negative.
+fn check_amount(p: &mut Problems, path: &str, amount: &str) {
+    match check::quantity_value(amount) {
+        Err(help) => p.add(path, "is not valid", &help),
+        Ok(v) if v < 0.0 => p.add(
+            path,
+            &format!("`{amount}` is negative"),
+            "requests and limits are amounts of a resource: give 0 or more, such as 100m or 256Mi",
+        ),
+        Ok(_) => {}
+    }
+}
+
+/// A limit below its request is refused by the API server: the container could
+/// never be given what the scheduler reserved for it.
+fn check_limit(p: &mut Problems, path: &str, request: &str, limit: &str, request_path: &str) {
+    if let (Ok(r), Ok(l)) = (check::quantity_value(request), check::quantity_value(limit)) {
+        if l < r {
+            p.add(
+                path,
+                &format!("the limit `{limit}` is below its request `{request}` (`{request_path}`)"),
+                "raise the limit to at least the request, or lower the request",
+            );
+        }
+    }
+}
+
+/// A volume size: a quantity greater than zero.
+fn check_size(p: &mut Problems, path: &str, size: &str) {
+    match check::quantity_value(size) {
+        Err(help) => p.add(path, "is not valid", &help),
+        Ok(v) if v <= 0.0 => p.add(
+            path,
+            &format!("`{size}` is not a size a volume can have"),
+            "give the claim a size greater than zero, such as 10Gi",
+        ),
+        Ok(_) => {}
+    }
+}
+
+/// `<registry>/<repository>:<tag>`, each part under its own key (`at.registry`, ...),
+/// then the reference as a container's `image` gets it, for its total length.
+/// An empty registry means an image already on the nodes: `<repository>:<tag>`.
+fn check_image(p: &mut Problems, at: &str, registry: &str, repository: &str, tag: &str) {
+    let registry_ok = registry.is_empty() || check::image_registry(registry).is_ok();
+    if !registry.is_empty() {
+        p.check(&format!("{at}.registry"), check::image_registry(registry));
+    }
+    let repository_ok = check::image_path(repository).is_ok();
+    p.check(&format!("{at}.repository"), check::image_path(repository));
+    p.check(&format!("{at}.tag"), check::image_tag(tag));
+    if registry_ok && repository_ok {
+        let reference = match registry {
+            "" => format!("{repository}:{tag}"),
+            r => format!("{r}/{repository}:{tag}"),
+        };
+        if check::image_reference(&reference).is_err() {
+            p.add(
+                &format!("{at}.repository"),
+                &format!("makes the image name `{reference}`, longer than the 255 characters a registry accepts"),
+                "shorten the registry or the repository",
+            );
+        }
+    }
+}
+
 /// Keys that moved, with where they went: an old overlay gets a pointer, not just
 /// "unknown field".
 fn moved_key(path: &str) -> Option<&'static str> {
@@ -226,9 +322,10 @@ fn moved_key(path: &str) -> Option<&'static str> {
 }
 
 fn parse_tree(source: &ValuesSource) -> Result<Json> {
-    let tree = yaml::parse(&source.text).map_err(|message| Error::ValuesSyntax {
+    let tree = yaml::parse_named(&source.text, &source.name).map_err(|e| Error::ValuesSyntax {
         file: source.name.clone(),
-        message,
+        message: e.message,
+        help: e.help,
     })?;
     match tree {
         Json::Object(_) => Ok(tree),

@@ -13,12 +13,104 @@ use serde_json::{Map, Value};
 /// Parses one YAML document into a JSON value, keeping key order.
 /// Duplicate keys are an error (serde-saphyr's default policy).
 pub fn parse(text: &str) -> Result<Value, String> {
-    serde_saphyr::from_str::<Value>(text).map_err(|e| e.to_string())
+    serde_saphyr::from_str::<Value>(text).map_err(|e| describe(&e, None).message)
+}
+
+/// Why a named YAML document could not be read, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// What is wrong and where, with an excerpt of the lines concerned.
+    pub message: String,
+    /// What to do about it.
+    pub help: String,
+}
+
+/// [`parse`], for a document that error messages call `name` (a values file, say):
+/// the excerpt under the message is headed by that name rather than the parser's
+/// `<input>`, so the reader knows which file the line numbers are in.
+pub fn parse_named(text: &str, name: &str) -> Result<Value, SyntaxError> {
+    serde_saphyr::from_str::<Value>(text).map_err(|e| describe(&e, Some(name)))
+}
+
+/// Peels the wrappers (source excerpt, alias) off a parser error.
+fn original(mut err: &serde_saphyr::Error) -> &serde_saphyr::Error {
+    while let serde_saphyr::Error::AliasError { error, .. } | serde_saphyr::Error::WithSnippet { error, .. } = err {
+        err = error;
+    }
+    err
+}
+
+/// The parser's own words, except where they speak to a programmer (which option to
+/// set) rather than to the author of the YAML.
+struct Plain<'a> {
+    name: &'a str,
+}
+
+impl serde_saphyr::MessageFormatter for Plain<'_> {
+    fn format_message<'a>(&self, err: &'a serde_saphyr::Error) -> std::borrow::Cow<'a, str> {
+        match err {
+            serde_saphyr::Error::DuplicateMappingKey { key: Some(key), .. } => {
+                format!("`{key}` is set twice in {}", self.name).into()
+            }
+            serde_saphyr::Error::DuplicateMappingKey { key: None, .. } => {
+                format!("a key is set twice in {}", self.name).into()
+            }
+            other => serde_saphyr::UserMessageFormatter.format_message(other),
+        }
+    }
+}
+
+/// A breached parser budget, in the words of someone who wrote a values file.
+fn budget_message(name: &str, breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let limit = match breach {
+        B::Nodes { nodes } => format!(" (more than {} nodes once its aliases are expanded)", nodes - 1),
+        B::Events { events } => format!(" (more than {} parser events)", events - 1),
+        B::Aliases { aliases } => format!(" (more than {} aliases)", aliases - 1),
+        B::Anchors { anchors } => format!(" (more than {} anchors)", anchors - 1),
+        B::Depth { depth } => format!(" (more than {} levels of nesting)", depth - 1),
+        _ => String::new(),
+    };
+    format!("{name} is too large or too deeply aliased{limit}")
+}
+
+/// Renders a parser error for a person: the plain message with its line and column
+/// and, when the text is named, an excerpt headed by that name. A budget breach is
+/// about the whole document, so it gets neither.
+fn describe(err: &serde_saphyr::Error, name: Option<&str>) -> SyntaxError {
+    let shown = name.unwrap_or("the document");
+    match original(err) {
+        serde_saphyr::Error::Budget { breach, .. } => SyntaxError {
+            message: budget_message(shown, breach),
+            help: format!(
+                "values files are small and need no deep chains of anchors and aliases; write the values out in {shown}"
+            ),
+        },
+        inner => {
+            let formatter = Plain { name: shown };
+            let mut options = serde_saphyr::RenderOptions::new(&formatter);
+            options.source_name = name;
+            options.snippets = match name {
+                Some(_) => serde_saphyr::SnippetMode::Auto,
+                None => serde_saphyr::SnippetMode::Off,
+            };
+            let help = match inner {
+                serde_saphyr::Error::DuplicateMappingKey { .. } => {
+                    format!("keep one of the two in {shown}: a later overlay, not a repeated key, is how to override a value")
+                }
+                _ => format!("fix the YAML syntax of {shown} at the place shown"),
+            };
+            SyntaxError {
+                message: err.render_with_options(options),
+                help,
+            }
+        }
+    }
 }
 
 /// Parses a stream of YAML documents (separated by `---`); empty documents are dropped.
 pub fn parse_stream(text: &str) -> Result<Vec<Value>, String> {
-    let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| e.to_string())?;
+    let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| describe(&e, None).message)?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }
 

@@ -241,3 +241,35 @@ fn a_private_key_outside_a_secret_fails_the_render() {
         "{err}"
     );
 }
+
+/// The upper bound on Dgraph replicas leaves room for what a benchmark renders:
+/// 99 Zeros (odd, for Raft) and 100 Alphas, with every peer listed.
+#[test]
+fn a_large_dgraph_cluster_renders() {
+    let output = common::output("dgraph:\n  zero: {replicas: 99}\n  alpha: {replicas: 100}\n");
+    let files = &output.generated().files;
+    let replicas = |name: &str| {
+        let text = &files[&format!("dgraph/statefulset-demo-dgraph-{name}.yaml")];
+        let obj = meshgen::yaml::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        obj.pointer("/spec/replicas").and_then(Value::as_u64)
+    };
+    assert_eq!(replicas("zero"), Some(99));
+    assert_eq!(replicas("alpha"), Some(100));
+}
+
+/// meshgen's own pod annotations count towards the API server's limit, so one that
+/// fits alone but not beside them is refused, by key, before anything is templated.
+#[test]
+fn pod_annotations_just_over_the_limit_are_refused_by_key() {
+    let value = "x".repeat(meshgen::values::ANNOTATIONS_MAX_BYTES - 100);
+    let overlay = format!("dgraph:\n  alpha:\n    podAnnotations:\n      example.com/big: {value}\n");
+    let err = meshgen::Values::with_overlays(&[meshgen::ValuesSource::new("big.yaml", overlay)])
+        .expect_err("over the limit with meshgen's own annotations");
+    match err {
+        Error::Values { file, path, .. } => {
+            assert_eq!(file, "big.yaml");
+            assert_eq!(path, "dgraph.alpha.podAnnotations");
+        }
+        other => panic!("expected a values error, got {other}"),
+    }
+}

@@ -93,7 +93,7 @@ fn common_labels(d: &Dgraph) -> Map {
 }
 
 /// Prometheus scraping first, then the mesh, then the user's own annotations.
-fn pod_annotations(d: &Dgraph, metrics_port: u16, c: &Component) -> Map {
+pub(crate) fn pod_annotations(d: &Dgraph, metrics_port: u16, c: &Component) -> Map {
     let mut out = Map::new();
     out.insert("prometheus.io/path".into(), "/debug/prometheus_metrics".into());
     out.insert("prometheus.io/port".into(), metrics_port.to_string());

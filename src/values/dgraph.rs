@@ -111,6 +111,44 @@ pub struct Resources {
     pub limits: IndexMap<String, String>,
 }
 
+/// The most replicas of a Zero or Alpha StatefulSet meshgen renders. Far above any
+/// real cluster (benchmarks render 99 Zeros and 100 Alphas), and far below where the
+/// templates' peer lists, or the StatefulSet's 32-bit `replicas`, would give out.
+pub const MAX_REPLICAS: u32 = 1000;
+
+impl Resources {
+    /// Names and quantities as the API server checks them; `at` is where these
+    /// resources sit, such as `dgraph.zero.resources`.
+    pub(crate) fn validate(&self, at: &str, p: &mut Problems) {
+        for (kind, list) in [("requests", &self.requests), ("limits", &self.limits)] {
+            for (name, amount) in list {
+                if name.is_empty() {
+                    p.add(
+                        &format!("{at}.{kind}"),
+                        "has an empty resource name",
+                        "name each resource: cpu, memory, ephemeral-storage, hugepages-<size> or a domain-qualified name such as example.com/gpu",
+                    );
+                    continue;
+                }
+                let path = format!("{at}.{kind}.{name}");
+                p.check(&path, check::resource_name(name));
+                super::check_amount(p, &path, amount);
+            }
+        }
+        for (name, limit) in &self.limits {
+            if let Some(request) = self.requests.get(name) {
+                super::check_limit(
+                    p,
+                    &format!("{at}.limits.{name}"),
+                    request,
+                    limit,
+                    &format!("{at}.requests.{name}"),
+                );
+            }
+        }
+    }
+}
+
 /// Pod annotations that meshgen writes itself; values may not set them twice.
 const MANAGED_POD_ANNOTATIONS: &[&str] = &[
     "prometheus.io/path",
@@ -145,12 +183,13 @@ impl Dgraph {
             );
         }
         p.check("dgraph.namespace", check::dns_label(&self.namespace));
-        p.check(
-            "dgraph.image.registry",
-            check::dns_subdomain(self.image.registry.split(':').next().unwrap_or("")),
+        super::check_image(
+            p,
+            "dgraph.image",
+            &self.image.registry,
+            &self.image.repository,
+            &self.image.tag,
         );
-        p.non_empty("dgraph.image.repository", &self.image.repository);
-        p.non_empty("dgraph.image.tag", &self.image.tag);
         for (field, ports) in [
             ("skipInboundPorts", &self.mesh.skip_inbound_ports),
             ("skipOutboundPorts", &self.mesh.skip_outbound_ports),
@@ -162,6 +201,13 @@ impl Dgraph {
                     "use ports from 1 to 65535",
                 );
             }
+        }
+        if self.shard_replicas > MAX_REPLICAS {
+            p.add(
+                "dgraph.shardReplicas",
+                &format!("{} is more than {MAX_REPLICAS}", self.shard_replicas),
+                &format!("give at most {MAX_REPLICAS}, and no more than dgraph.alpha.replicas: it is how many Alphas serve each group"),
+            );
         }
         if self.shard_replicas == 0 {
             p.add(
@@ -182,6 +228,19 @@ impl Dgraph {
         }
         self.zero.validate("dgraph.zero", p);
         self.alpha.validate("dgraph.alpha", p);
+        for (at, metrics_port, c) in [("dgraph.zero", 6080, &self.zero), ("dgraph.alpha", 8080, &self.alpha)] {
+            // Measured as rendered, meshgen's own annotations included, so that an
+            // oversized value fails here rather than after templating.
+            let rendered = crate::bundles::dgraph::pod_annotations(self, metrics_port, c);
+            let size = check::annotations_size(rendered.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            if size > check::ANNOTATIONS_MAX_BYTES {
+                p.add(
+                    &format!("{at}.podAnnotations"),
+                    &format!("the pod annotations total {size} bytes, keys and values included; the API server takes at most {}", check::ANNOTATIONS_MAX_BYTES),
+                    "put large data in a ConfigMap and annotate the pods with its name; annotations are for small facts",
+                );
+            }
+        }
         self.service_profile.validate("dgraph.serviceProfile", p);
         self.authorization.validate("dgraph.authorization", p);
         if self.zero.replicas.is_multiple_of(2) {
@@ -203,18 +262,20 @@ impl Component {
                 "set a replica count of 1 or more",
             );
         }
-        p.check(&format!("{at}.storage.size"), check::quantity(&self.storage.size));
+        if self.replicas > MAX_REPLICAS {
+            p.add(
+                &format!("{at}.replicas"),
+                &format!("{} is more than {MAX_REPLICAS}", self.replicas),
+                &format!(
+                    "meshgen renders at most {MAX_REPLICAS} replicas of a Dgraph StatefulSet; give 1 to {MAX_REPLICAS}"
+                ),
+            );
+        }
+        super::check_size(p, &format!("{at}.storage.size"), &self.storage.size);
         if let Some(class) = self.storage.storage_class.as_deref().filter(|c| !c.is_empty()) {
             p.check(&format!("{at}.storage.storageClass"), check::dns_subdomain(class));
         }
-        for (kind, list) in [
-            ("requests", &self.resources.requests),
-            ("limits", &self.resources.limits),
-        ] {
-            for (name, amount) in list {
-                p.check(&format!("{at}.resources.{kind}.{name}"), check::quantity(amount));
-            }
-        }
+        self.resources.validate(&format!("{at}.resources"), p);
         for (key, value) in &self.pod_annotations {
             let path = format!("{at}.podAnnotations.{key}");
             p.check(&path, check::qualified_key(key));

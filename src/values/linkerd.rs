@@ -163,7 +163,8 @@ pub enum IssuerScheme {
 }
 
 impl ProxyResources {
-    /// Every quantity that is set must parse; `path` is where these resources sit.
+    /// Every quantity that is set must parse and not be negative, and a limit must
+    /// not be below its request; `path` is where these resources sit.
     pub(crate) fn validate(&self, p: &mut Problems, path: &str) {
         for (name, rl) in [
             ("cpu", &self.cpu),
@@ -172,8 +173,17 @@ impl ProxyResources {
         ] {
             for (kind, v) in [("request", &rl.request), ("limit", &rl.limit)] {
                 if !v.is_empty() {
-                    p.check(&format!("{path}.{name}.{kind}"), check::quantity(v));
+                    super::check_amount(p, &format!("{path}.{name}.{kind}"), v);
                 }
+            }
+            if !rl.request.is_empty() && !rl.limit.is_empty() {
+                super::check_limit(
+                    p,
+                    &format!("{path}.{name}.limit"),
+                    &rl.request,
+                    &rl.limit,
+                    &format!("{path}.{name}.request"),
+                );
             }
         }
     }
@@ -185,6 +195,10 @@ impl Linkerd {
         p.check("linkerd.trustDomain", check::dns_subdomain(&self.trust_domain));
         p.check("linkerd.version", check::image_tag(&self.version));
         p.check("linkerd.registry", registry(&self.registry));
+        p.check(
+            "linkerd.registry",
+            image_names_fit(&self.registry, &["controller", "proxy", "debug"]),
+        );
         p.check(
             "linkerd.identity.issuanceLifetime",
             check::duration(&self.identity.issuance_lifetime),
@@ -208,19 +222,20 @@ impl Linkerd {
     }
 }
 
-/// A registry host (with an optional port) and path, without a tag or a trailing '/'.
+/// A registry host (with an optional port) and path, without a tag or a trailing '/',
+/// as the OCI distribution grammar allows it.
 pub(crate) fn registry(s: &str) -> Result<(), String> {
-    let host = s.split('/').next().unwrap_or("");
-    let ok = !host.is_empty()
-        && !s.ends_with('/')
-        && !s.contains("//")
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-._:/".contains(c))
-        && !s.split('/').skip(1).any(|part| part.contains(':'));
-    match ok {
-        true => Ok(()),
-        false => {
-            Err("write a registry and path without a tag or trailing '/', such as myregistry.azurecr.io/linkerd".into())
-        }
+    check::image_registry(s)
+}
+
+/// `<registry>/<name>` must stay within the 255 characters of an image name for
+/// every image `names` the registry is put in front of.
+pub(crate) fn image_names_fit(registry: &str, names: &[&str]) -> Result<(), String> {
+    match names.iter().find(|n| check::image_reference(&format!("{registry}/{n}")).is_err()) {
+        None => Ok(()),
+        Some(name) => Err(format!(
+            "`{registry}/{name}` is longer than the 255 characters a registry accepts in an image name; use a shorter registry"
+        )),
     }
 }
 

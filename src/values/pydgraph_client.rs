@@ -63,36 +63,14 @@ impl PydgraphClient {
             }
         }
         p.check("pydgraphClient.serviceAccount", check::dns_label(&self.service_account));
-        if !self.image.registry.is_empty() {
-            p.check("pydgraphClient.image.registry", registry(&self.image.registry));
-        }
-        p.non_empty("pydgraphClient.image.repository", &self.image.repository);
-        p.non_empty("pydgraphClient.image.tag", &self.image.tag);
-        for (kind, list) in [
-            ("requests", &self.resources.requests),
-            ("limits", &self.resources.limits),
-        ] {
-            for (name, amount) in list {
-                p.check(
-                    &format!("pydgraphClient.resources.{kind}.{name}"),
-                    check::quantity(amount),
-                );
-            }
-        }
-    }
-}
-
-/// `host[:port][/path]`, as an image reference starts: no scheme.
-fn registry(text: &str) -> Result<(), String> {
-    let host_port = text.split('/').next().unwrap_or("");
-    let (host, port) = match host_port.split_once(':') {
-        Some((h, p)) => (h, Some(p)),
-        None => (host_port, None),
-    };
-    let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    if check::dns_subdomain(host).is_ok() && port_ok {
-        Ok(())
-    } else {
-        Err(format!("`{text}` is not a registry; write a host with an optional port and path, such as myregistry.azurecr.io or localhost:5000, without https://"))
+        // An empty registry is an image already on the nodes.
+        super::check_image(
+            p,
+            "pydgraphClient.image",
+            &self.image.registry,
+            &self.image.repository,
+            &self.image.tag,
+        );
+        self.resources.validate("pydgraphClient.resources", p);
     }
 }

@@ -31,9 +31,10 @@ pub fn assignment(text: &str) -> Result<ValuesSource> {
     let parsed = if value.is_empty() {
         Json::String(String::new())
     } else {
-        crate::yaml::parse(value).map_err(|message| Error::ValuesSyntax {
+        crate::yaml::parse_named(value, &name).map_err(|e| Error::ValuesSyntax {
             file: name.clone(),
-            message,
+            message: e.message,
+            help: e.help,
         })?
     };
     let mut tree = parsed;

@@ -142,12 +142,13 @@ impl Tracing {
             );
         }
         self.validate_ports(p);
-        p.check(
-            "tracing.image.registry",
-            check::dns_subdomain(self.image.registry.split(':').next().unwrap_or("")),
+        super::check_image(
+            p,
+            "tracing.image",
+            &self.image.registry,
+            &self.image.repository,
+            &self.image.tag,
         );
-        p.non_empty("tracing.image.repository", &self.image.repository);
-        p.check("tracing.image.tag", check::image_tag(&self.image.tag));
         if self.storage.memory.max_traces == 0 {
             p.add(
                 "tracing.storage.memory.maxTraces",
@@ -157,18 +158,11 @@ impl Tracing {
         }
         let badger = &self.storage.badger;
         p.check("tracing.storage.badger.spanTtl", check::duration(&badger.span_ttl));
-        p.check("tracing.storage.badger.size", check::quantity(&badger.size));
+        super::check_size(p, "tracing.storage.badger.size", &badger.size);
         if let Some(class) = badger.storage_class.as_deref().filter(|c| !c.is_empty()) {
             p.check("tracing.storage.badger.storageClass", check::dns_subdomain(class));
         }
-        for (kind, list) in [
-            ("requests", &self.resources.requests),
-            ("limits", &self.resources.limits),
-        ] {
-            for (name, amount) in list {
-                p.check(&format!("tracing.resources.{kind}.{name}"), check::quantity(amount));
-            }
-        }
+        self.resources.validate("tracing.resources", p);
     }
 
     /// Each port is the container's and its Service's, so they must not collide with
