@@ -107,17 +107,8 @@ fn custom_resource(m: &Manifest, schema: &Json) -> Result<()> {
         }
     }
     // apiVersion, kind and metadata belong to the server, whatever the schema declares.
-    let mut body = m.body.clone();
-    let mut schema = schema.clone();
-    for key in ["apiVersion", "kind", "metadata"] {
-        if let Some(fields) = body.as_object_mut() {
-            fields.remove(key);
-        }
-        if let Some(props) = schema.get_mut("properties").and_then(Json::as_object_mut) {
-            props.remove(key);
-        }
-    }
-    let mut found = crate::crds::validate::validate(&body, &schema).into_iter();
+    let found = crate::crds::validate::validate_except(&m.body, schema, &["apiVersion", "kind", "metadata"]);
+    let mut found = found.into_iter();
     match found.next() {
         None => Ok(()),
         Some(first) => {
