@@ -138,3 +138,53 @@ pub fn link() -> Definition {
         ],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crds::validate::validate;
+    use serde_json::json;
+
+    fn v1alpha3() -> serde_json::Value {
+        crate::crds::schema_for("multicluster.linkerd.io/v1alpha3", "Link")
+            .expect("Link v1alpha3 is served")
+            .clone()
+    }
+
+    #[test]
+    fn a_link_with_a_misspelt_field_is_refused() {
+        let good = json!({"spec": {"targetClusterName": "east", "gatewayPort": "4143"}});
+        assert_eq!(validate(&good, &v1alpha3()), vec![]);
+        let bad = json!({"spec": {"targetClusterName": "east", "gatewayPrt": "4143"}});
+        let found = validate(&bad, &v1alpha3());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].path, "spec.gatewayPrt", "{found:?}");
+    }
+
+    #[test]
+    fn excluded_labels_are_new_in_v1alpha3() {
+        let link = json!({"spec": {"excludedLabels": ["team"]}});
+        assert_eq!(validate(&link, &v1alpha3()), vec![]);
+        let v1alpha2 = crate::crds::schema_for("multicluster.linkerd.io/v1alpha2", "Link").expect("served");
+        assert!(!validate(&link, v1alpha2).is_empty());
+    }
+
+    #[test]
+    fn status_refers_to_services_by_name_and_namespace() {
+        let status = json!({"status": {"mirrorServices": [{
+            "controllerName": "linkerd.io/service-mirror",
+            "remoteRef": {"name": "web"},
+        }]}});
+        let found = validate(&status, &v1alpha3());
+        assert!(
+            found.iter().any(|v| v.path.contains("remoteRef")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn only_v1alpha3_is_stored() {
+        let stored: Vec<&str> = link().versions.iter().filter(|v| v.storage).map(|v| v.name).collect();
+        assert_eq!(stored, ["v1alpha3"]);
+    }
+}
