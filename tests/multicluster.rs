@@ -32,7 +32,9 @@ fn off_by_default_with_no_link_crd() {
     let output = common::output("");
     assert!(bundle_files(&output).is_empty());
     assert!(!output.generated().files.contains_key(LINK_CRD));
-    assert!(!output.objects().any(|m| m.kind == "Link" || m.name.contains("multicluster")));
+    assert!(!output
+        .objects()
+        .any(|m| m.kind == "Link" || m.name.contains("multicluster")));
 }
 
 /// install_default.golden: 26 objects, the Link CRD among them.
@@ -45,32 +47,38 @@ fn enabled_renders_the_26_objects_of_linkerd_multicluster_install() {
     let versions: Vec<(&str, bool)> = (crd["spec"]["versions"].as_array().expect("versions").iter())
         .map(|v| (v["name"].as_str().unwrap_or("?"), v["storage"] == Value::Bool(true)))
         .collect();
-    assert_eq!(
-        versions,
-        [("v1alpha1", false), ("v1alpha2", false), ("v1alpha3", true)]
-    );
+    assert_eq!(versions, [("v1alpha1", false), ("v1alpha2", false), ("v1alpha3", true)]);
 }
 
 #[test]
 fn the_remote_access_token_is_committed_not_a_private_secret() {
     let output = common::output("multicluster: {enabled: true}");
     let path = "linkerd-multicluster/secret-linkerd-service-mirror-remote-access-default-token.yaml";
-    assert!(output.generated().files.contains_key(path), "a token request holds no key");
+    assert!(
+        output.generated().files.contains_key(path),
+        "a token request holds no key"
+    );
     assert!(!output.secret_objects().any(|m| m.name.contains("remote-access")));
     let none = common::output("multicluster: {enabled: true, remoteMirrorServiceAccount: false}");
-    assert_eq!(bundle_files(&none).len(), 21, "ClusterRole, ServiceAccount, Secret, binding");
+    assert_eq!(
+        bundle_files(&none).len(),
+        21,
+        "ClusterRole, ServiceAccount, Secret, binding"
+    );
 }
 
 #[test]
 fn gateway_off_drops_its_seven_objects() {
     let on = bundle_files(&common::output("multicluster: {enabled: true}"));
-    let off = bundle_files(&common::output("multicluster: {enabled: true, gateway: {enabled: false}}"));
+    let off = bundle_files(&common::output(
+        "multicluster: {enabled: true, gateway: {enabled: false}}",
+    ));
     let dropped: Vec<&String> = on.difference(&off).collect();
     assert_eq!(dropped.len(), 7, "{dropped:#?}");
     assert!(off.is_subset(&on));
-    assert!(dropped.iter().all(|p| p.contains("linkerd-gateway")
-        || p.contains("any-meshed")
-        || p.contains("source-cluster")));
+    assert!(dropped
+        .iter()
+        .all(|p| p.contains("linkerd-gateway") || p.contains("any-meshed") || p.contains("source-cluster")));
 }
 
 /// install_ha.golden, less the PodSecurityPolicy Role and RoleBinding that its test
@@ -100,16 +108,25 @@ fn each_controller_renders_its_deployment_probe_and_rbac() {
     assert_eq!(files.len(), 25 + 6 + 5, "{files:#?}");
     assert!(files.contains("linkerd-multicluster/service-probe-east.yaml"));
     assert!(!files.contains("linkerd-multicluster/service-probe-west.yaml"));
-    let role = object(&output, "linkerd-multicluster/role-controller-read-remote-creds-east.yaml");
+    let role = object(
+        &output,
+        "linkerd-multicluster/role-controller-read-remote-creds-east.yaml",
+    );
     let secrets: Vec<&Value> = (role["rules"].as_array().expect("rules").iter())
         .filter(|r| r["resources"][0] == "secrets")
         .collect();
     assert_eq!(secrets.len(), 1);
-    assert_eq!(secrets[0]["resourceNames"], serde_json::json!(["cluster-credentials-east"]));
+    assert_eq!(
+        secrets[0]["resourceNames"],
+        serde_json::json!(["cluster-credentials-east"])
+    );
     let deployment = object(&output, "linkerd-multicluster/deployment-controller-west.yaml");
     let args = &deployment["spec"]["template"]["spec"]["containers"][0]["args"];
     assert_eq!(args[args.as_array().map_or(0, Vec::len) - 1], "west");
-    let binding = object(&output, "linkerd-multicluster/rolebinding-controller-read-remote-creds-west.yaml");
+    let binding = object(
+        &output,
+        "linkerd-multicluster/rolebinding-controller-read-remote-creds-west.yaml",
+    );
     assert_eq!(binding["subjects"][0]["name"], "controller-west");
 }
 
@@ -118,14 +135,20 @@ fn ha_gives_each_controller_a_budget() {
     let output = common::output("multicluster: {enabled: true, ha: true, controllers: [east]}");
     assert_eq!(bundle_files(&output).len(), 27 + 7);
     let pdb = object(&output, "linkerd-multicluster/poddisruptionbudget-controller-east.yaml");
-    assert_eq!(pdb["spec"]["selector"]["matchLabels"]["mirror.linkerd.io/cluster-name"], "east");
+    assert_eq!(
+        pdb["spec"]["selector"]["matchLabels"]["mirror.linkerd.io/cluster-name"],
+        "east"
+    );
 }
 
 #[test]
 fn names_follow_the_namespace_and_the_viz_prometheus() {
     let output = meshgen::Renderer::new()
         .certs(common::test_certs_for("linkerd", "cluster.local", "monitoring"))
-        .values_text("test-overlay.yaml", "multicluster: {enabled: true, namespace: mc}\nviz: {namespace: monitoring}")
+        .values_text(
+            "test-overlay.yaml",
+            "multicluster: {enabled: true, namespace: mc}\nviz: {namespace: monitoring}",
+        )
         .render(common::now())
         .unwrap_or_else(|e| panic!("{e}"));
     let ns = object(&output, "linkerd-multicluster/namespace-mc.yaml");
@@ -136,7 +159,10 @@ fn names_follow_the_namespace_and_the_viz_prometheus() {
         "linkerd-gateway.mc.serviceaccount.identity.linkerd.cluster.local"
     );
     let policy = object(&output, "linkerd-multicluster/authorizationpolicy-linkerd-admin.yaml");
-    assert_eq!(policy["spec"]["requiredAuthenticationRefs"][0]["namespace"], "monitoring");
+    assert_eq!(
+        policy["spec"]["requiredAuthenticationRefs"][0]["namespace"],
+        "monitoring"
+    );
 }
 
 #[test]

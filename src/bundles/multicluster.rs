@@ -102,7 +102,10 @@ mod tests {
     fn gateway_replicas_follow_ha_unless_set() {
         assert_eq!(view("").gateway_replicas, 1);
         assert_eq!(view("multicluster: {ha: true}").gateway_replicas, 3);
-        assert_eq!(view("multicluster: {ha: true, gateway: {replicas: 5}}").gateway_replicas, 5);
+        assert_eq!(
+            view("multicluster: {ha: true, gateway: {replicas: 5}}").gateway_replicas,
+            5
+        );
     }
 
     #[test]
@@ -122,9 +125,15 @@ mod tests {
         let [east, west] = &v.controllers[..] else {
             panic!("two controllers: {:?}", v.controllers)
         };
-        assert_eq!((east.target.as_str(), east.replicas, east.log_level), ("east", 1, LogLevel::Warn));
+        assert_eq!(
+            (east.target.as_str(), east.replicas, east.log_level),
+            ("east", 1, LogLevel::Warn)
+        );
         assert_eq!(east.probe_port, Some(4191));
-        assert_eq!((west.target.as_str(), west.replicas, west.log_level), ("west", 2, LogLevel::Debug));
+        assert_eq!(
+            (west.target.as_str(), west.replicas, west.log_level),
+            ("west", 2, LogLevel::Debug)
+        );
         assert_eq!(west.probe_port, None);
     }
 

@@ -15,7 +15,10 @@ fn probe_spec(version: &str) -> Schema {
     };
     object([
         ("failureThreshold", string().default("3")),
-        ("path", string().doc("HTTP path of the remote gateway's health endpoint")),
+        (
+            "path",
+            string().doc("HTTP path of the remote gateway's health endpoint"),
+        ),
         ("period", period.doc("Time between probes")),
         ("port", string().doc("Port of the remote gateway's health endpoint")),
         ("timeout", string().format("duration").default("30s")),
@@ -26,12 +29,18 @@ fn probe_spec(version: &str) -> Schema {
 fn spec(version: &str) -> Schema {
     let text = |doc: &str| string().doc(doc);
     let mut spec = object([
-        ("clusterCredentialsSecret", text("Secret holding the target cluster's credentials")),
+        (
+            "clusterCredentialsSecret",
+            text("Secret holding the target cluster's credentials"),
+        ),
         ("gatewayAddress", text("Address of the target cluster's gateway")),
         ("gatewayIdentity", text("Mesh identity of the target cluster's gateway")),
         ("gatewayPort", text("Port of the target cluster's gateway")),
         ("probeSpec", probe_spec(version)),
-        ("selector", label_selector().doc("Services to mirror through the gateway")),
+        (
+            "selector",
+            label_selector().doc("Services to mirror through the gateway"),
+        ),
         (
             "remoteDiscoverySelector",
             label_selector().doc("Services to mirror in remote-discovery mode"),
@@ -176,10 +185,7 @@ mod tests {
             "remoteRef": {"name": "web"},
         }]}});
         let found = validate(&status, &v1alpha3());
-        assert!(
-            found.iter().any(|v| v.path.contains("remoteRef")),
-            "{found:?}"
-        );
+        assert!(found.iter().any(|v| v.path.contains("remoteRef")), "{found:?}");
     }
 
     #[test]

@@ -317,7 +317,11 @@ impl Multicluster {
         );
         let d = &self.controller_defaults;
         replicas(p, "multicluster.controllerDefaults.replicas", d.replicas);
-        port(p, "multicluster.controllerDefaults.gateway.probe.port", d.gateway.probe.port);
+        port(
+            p,
+            "multicluster.controllerDefaults.gateway.probe.port",
+            d.gateway.probe.port,
+        );
 
         let mut seen: Vec<&str> = Vec::new();
         for (i, entry) in self.controllers.iter().enumerate() {
