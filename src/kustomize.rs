@@ -18,7 +18,7 @@ pub const FILE: &str = "kustomization.yaml";
 /// path in the tree: `<bundle>/kustomization.yaml` and the top `kustomization.yaml`.
 pub fn files(manifests: &[Manifest]) -> BTreeMap<String, String> {
     let mut per_bundle: Vec<(&str, Vec<String>)> = Vec::new();
-    for m in manifests.iter().filter(|m| m.kind != "Secret") {
+    for m in manifests.iter().filter(|m| !m.is_private()) {
         let file = m.file_name();
         let local = file.split_once('/').map_or(file.as_str(), |(_, rest)| rest).to_string();
         match per_bundle.iter_mut().find(|(bundle, _)| *bundle == m.bundle) {

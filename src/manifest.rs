@@ -28,6 +28,17 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// Whether the object belongs in the private `secrets/` tree: every Secret but a
+    /// service-account token request, which holds no data when rendered (the cluster
+    /// fills it in) and must be applied with the rest.
+    pub fn is_private(&self) -> bool {
+        let token_request = self.body.pointer("/type").and_then(Json::as_str)
+            == Some("kubernetes.io/service-account-token")
+            && self.body.get("data").is_none()
+            && self.body.get("stringData").is_none();
+        self.kind == "Secret" && !token_request
+    }
+
     /// Identifies a parsed document; it must carry `apiVersion`, `kind` and `metadata.name`.
     pub fn from_json(bundle: &str, template: &str, body: Json) -> Result<Self> {
         let field = |pointer: &str| body.pointer(pointer).and_then(Json::as_str).map(str::to_string);

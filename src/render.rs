@@ -96,7 +96,7 @@ impl Rendered {
             });
         }
         let text = manifest.to_file();
-        let tree = if manifest.kind == "Secret" {
+        let tree = if manifest.is_private() {
             &mut self.secrets
         } else if holds_key_material(&text) {
             // Defence in depth: only Secrets may carry keys, and they never reach generated/.

@@ -173,12 +173,12 @@ impl Output {
 
     /// Every object of `generated/`, in apply order.
     pub fn objects(&self) -> impl Iterator<Item = &Manifest> {
-        self.rendered.manifests.iter().filter(|m| m.kind != "Secret")
+        self.rendered.manifests.iter().filter(|m| !m.is_private())
     }
 
     /// Every Secret holding key material (the `secrets/` tree), in apply order.
     pub fn secret_objects(&self) -> impl Iterator<Item = &Manifest> {
-        self.rendered.manifests.iter().filter(|m| m.kind == "Secret")
+        self.rendered.manifests.iter().filter(|m| m.is_private())
     }
 
     /// The files of `generated/`.
@@ -207,7 +207,7 @@ impl Output {
     pub fn stream(&self, with_secrets: bool) -> String {
         let mut out = String::from(HEADER);
         for m in &self.rendered.manifests {
-            if m.kind == "Secret" && !with_secrets {
+            if m.is_private() && !with_secrets {
                 continue;
             }
             out.push_str("---\n");

@@ -5,6 +5,7 @@
 mod check;
 pub mod dgraph;
 pub mod linkerd;
+pub mod multicluster;
 pub mod pydgraph_client;
 pub mod service_profile;
 mod set;
@@ -66,6 +67,8 @@ pub struct Values {
     pub linkerd: linkerd::Linkerd,
     /// The Linkerd viz extension.
     pub viz: viz::Viz,
+    /// The Linkerd multicluster extension (off by default).
+    pub multicluster: multicluster::Multicluster,
     /// The Dgraph cluster: Zero and Alpha StatefulSets.
     pub dgraph: dgraph::Dgraph,
     /// The Jaeger collector, and where the control plane sends its spans.
@@ -149,6 +152,8 @@ impl Values {
                 .replace("expected u16", "expected a port number");
             let help = if message.starts_with("invalid type: boolean") {
                 "YAML reads on/off/yes/no/true/false as booleans; quote the value, e.g. \"on\"".to_string()
+            } else if path.starts_with("multicluster.controllers[") && message.contains("untagged enum") {
+                multicluster::CONTROLLER_FORMS.to_string()
             } else if let Some(moved) = moved_key(&path) {
                 moved.to_string()
             } else if message.starts_with("unknown field") {
@@ -230,6 +235,10 @@ impl Values {
             ("dgraph.namespace", self.dgraph.namespace.as_str()),
         ];
         self.viz.validate(p, &taken);
+        let mut mc_taken = taken.to_vec();
+        mc_taken.push(("viz.namespace", self.viz.namespace.as_str()));
+        mc_taken.push(("tracing.namespace", self.tracing.namespace.as_str()));
+        self.multicluster.validate(p, &mc_taken);
         self.dgraph.validate(p);
         self.pydgraph_client.validate(&taken, p);
         self.tracing.validate(p);

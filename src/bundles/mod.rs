@@ -3,6 +3,7 @@
 
 pub(crate) mod dgraph;
 pub(crate) mod linkerd;
+pub(crate) mod multicluster;
 pub(crate) mod pydgraph_client;
 pub(crate) mod tracing;
 pub(crate) mod traffic;
@@ -34,6 +35,7 @@ pub const ALL: &[(&str, Layer)] = &[
     ("linkerd", Layer::ControlPlane),
     ("linkerd-viz", Layer::Extension),
     (tracing::BUNDLE, Layer::Extension),
+    (multicluster::BUNDLE, Layer::Extension),
     ("dgraph", Layer::Application),
     ("pydgraph-client", Layer::Application),
 ];
@@ -66,6 +68,7 @@ pub(crate) struct Context<'a> {
     pub linkerd: linkerd::View,
     pub viz: viz::View,
     pub tracing: tracing::View,
+    pub multicluster: multicluster::View,
     pub traffic: traffic::View,
     pub pydgraph_client: pydgraph_client::View,
 }
@@ -80,6 +83,7 @@ impl<'a> Context<'a> {
             linkerd: linkerd::View::new(values, certs)?,
             viz: viz::View::new(values, certs)?,
             tracing: tracing::View::new(values),
+            multicluster: multicluster::View::new(values),
             traffic: traffic::View::new(values, &dgraph),
             pydgraph_client: pydgraph_client::View::new(values, &dgraph),
             dgraph,
@@ -101,6 +105,7 @@ impl Context<'_> {
 pub fn is_rendered(bundle: &str, values: &Values) -> bool {
     match bundle {
         tracing::BUNDLE => values.tracing.enabled,
+        multicluster::BUNDLE => values.multicluster.enabled,
         _ => true,
     }
 }

@@ -73,15 +73,15 @@ pub fn networks() -> Schema {
     array(object([("cidr", string()), ("except", array(string()))]).required(["cidr"]))
 }
 
-fn condition_status() -> Schema {
+pub fn condition_status() -> Schema {
     string().one_of_values(["True", "False", "Unknown"])
 }
 
-fn condition_type() -> Schema {
+pub fn condition_type() -> Schema {
     string().max_len(316).pattern(CONDITION_TYPE)
 }
 
-fn condition_reason() -> Schema {
+pub fn condition_reason() -> Schema {
     string().length(1, 1024).pattern(CONDITION_REASON)
 }
 

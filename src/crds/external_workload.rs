@@ -43,6 +43,7 @@ pub fn external_workload() -> Definition {
         short_names: &[],
         categories: &["external"],
         placeholder_status: false,
+        extension: None,
         versions: vec![
             Version::new("v1alpha1", schema("v1alpha1"))
                 .columns(vec![identity(".spec.meshTls.identity"), age_column()]),

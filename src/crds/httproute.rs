@@ -11,7 +11,7 @@ use super::{age_column, Column, Definition, Version};
 /// A hostname, optionally with a leading `*.` wildcard label.
 const HOSTNAME: &str = r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 /// A controller name: a domain, a slash, then a path.
-const CONTROLLER: &str =
+pub(super) const CONTROLLER: &str =
     r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9\/\-._~%!$&'()*+,;=:]+$";
 
 /// How the versions differ: v1beta2 bounded ports and gave backendRefs the full
@@ -211,6 +211,7 @@ pub fn http_route() -> Definition {
         short_names: &[],
         categories: &[],
         placeholder_status: true,
+        extension: None,
         versions: vec![
             version("v1alpha1", Rev::Alpha1),
             version("v1beta1", Rev::Beta1),

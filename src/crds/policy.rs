@@ -32,6 +32,7 @@ pub fn authorization_policy() -> Definition {
         short_names: &["authzpolicy"],
         categories: &[],
         placeholder_status: false,
+        extension: None,
         versions: vec![Version::new("v1alpha1", root).stored()],
     }
 }
@@ -53,6 +54,7 @@ pub fn egress_network() -> Definition {
         short_names: &[],
         categories: &["policy"],
         placeholder_status: false,
+        extension: None,
         versions: vec![Version::new("v1alpha1", root).stored().with_status()],
     }
 }
@@ -82,6 +84,7 @@ pub fn mesh_tls_authentication() -> Definition {
         short_names: &["meshtlsauthn"],
         categories: &[],
         placeholder_status: false,
+        extension: None,
         versions: vec![Version::new("v1alpha1", root).stored()],
     }
 }
@@ -100,6 +103,7 @@ pub fn network_authentication() -> Definition {
         short_names: &["netauthn", "networkauthn"],
         categories: &[],
         placeholder_status: false,
+        extension: None,
         versions: vec![Version::new("v1alpha1", root).stored()],
     }
 }
@@ -141,6 +145,7 @@ pub fn server_authorization() -> Definition {
         short_names: &["saz", "serverauthz", "srvauthz"],
         categories: &[],
         placeholder_status: false,
+        extension: None,
         versions: vec![
             Version::new("v1alpha1", server_authorization_schema()).deprecated(
                 "policy.linkerd.io/v1alpha1 ServerAuthorization is deprecated; use policy.linkerd.io/v1beta1 ServerAuthorization",

@@ -55,6 +55,7 @@ pub fn http_local_rate_limit_policy() -> Definition {
         short_names: &[],
         categories: &[],
         placeholder_status: false,
+        extension: None,
         versions: vec![Version::new("v1alpha1", root).stored().with_status().columns(columns)],
     }
 }

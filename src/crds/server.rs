@@ -47,6 +47,7 @@ pub fn server() -> Definition {
         short_names: &["srv"],
         categories: &[],
         placeholder_status: false,
+        extension: None,
         versions: vec![
             Version::new("v1alpha1", schema("v1alpha1"))
                 .deprecated("policy.linkerd.io/v1alpha1 Server is deprecated; use policy.linkerd.io/v1beta1 Server"),

@@ -66,6 +66,7 @@ pub fn service_profile() -> Definition {
         short_names: &["sp"],
         categories: &[],
         placeholder_status: false,
+        extension: None,
         versions: vec![
             Version::new("v1alpha1", schema(true)),
             Version::new("v1alpha2", schema(false)).stored(),
