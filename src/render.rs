@@ -1,7 +1,8 @@
 //! Values and templates in, checked objects and file contents out. Nothing here
 //! touches the filesystem, the clock or the environment.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use minijinja::Value;
 
@@ -70,22 +71,50 @@ pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Re
             rendered.add(Manifest::from_json(bundle, &file.name, doc)?, &mut origin)?;
         }
     }
-    // The CRDs are built in Rust (src/crds), then checked and written like template output.
-    for crd in crate::crds::all(values) {
-        rendered.add(
-            Manifest::from_json(crate::crds::BUNDLE, crate::crds::ORIGIN, crd)?,
-            &mut origin,
-        )?;
+    for (manifest, text) in crd_files(values)?.iter() {
+        rendered.file(manifest.clone(), text.clone(), &mut origin)?;
     }
     rendered.manifests.sort_by(crate::order::apply_order);
     rendered.files.extend(crate::kustomize::files(&rendered.manifests));
     Ok(rendered)
 }
 
+/// The CRD objects for `values`, checked and written once per process. They are built
+/// in Rust (src/crds) and constant but for the control plane's namespace and version,
+/// so every later render with the same [`crate::crds::key`] reuses them.
+fn crd_files(values: &Values) -> Result<Arc<Vec<(Manifest, String)>>> {
+    type Files = Arc<Vec<(Manifest, String)>>;
+    static CACHE: OnceLock<Mutex<HashMap<String, Files>>> = OnceLock::new();
+    let key = crate::crds::key(values);
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(found) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        return Ok(Arc::clone(found));
+    }
+    let mut files = Vec::new();
+    for crd in crate::crds::all(values) {
+        let manifest = Manifest::from_json(crate::crds::BUNDLE, crate::crds::ORIGIN, crd)?;
+        manifest.check()?;
+        let text = manifest.to_file();
+        files.push((manifest, text));
+    }
+    let files = Arc::new(files);
+    cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, Arc::clone(&files));
+    Ok(files)
+}
+
 impl Rendered {
     /// Checks one object and files it; `origin` maps each output path to what produced it.
     fn add(&mut self, manifest: Manifest, origin: &mut BTreeMap<String, String>) -> Result<()> {
         manifest.check()?;
+        let text = manifest.to_file();
+        self.file(manifest, text, origin)
+    }
+
+    /// Files a checked object with its text.
+    fn file(&mut self, manifest: Manifest, text: String, origin: &mut BTreeMap<String, String>) -> Result<()> {
         check_annotation_size(&manifest)?;
         let path = manifest.file_name();
         if let Some(first) = origin.insert(path.clone(), manifest.template.clone()) {
@@ -95,7 +124,6 @@ impl Rendered {
                 second: manifest.template.clone(),
             });
         }
-        let text = manifest.to_file();
         let tree = if manifest.is_private() {
             &mut self.secrets
         } else if holds_key_material(&text) {

@@ -102,7 +102,7 @@ fn custom_resource(m: &Manifest, schema: &Json) -> Result<()> {
         })?;
         let back =
             serde_json::to_value(&typed).map_err(|e| fail("metadata".into(), format!("cannot serialise: {e}")))?;
-        if let Some((path, message)) = first_difference(meta, &back, "metadata".into()) {
+        if let Some((path, message)) = first_difference(meta, &back, "metadata") {
             return Err(fail(path, message));
         }
     }
@@ -137,7 +137,7 @@ fn round_trip<T: DeserializeOwned + Serialize>(m: &Manifest) -> Result<()> {
         path: String::new(),
         message: format!("cannot serialise: {e}"),
     })?;
-    match first_difference(&m.body, &back, String::new()) {
+    match first_difference(&m.body, &back, "") {
         None => Ok(()),
         Some((path, message)) => Err(Error::Schema {
             object: m.id(),
@@ -147,21 +147,40 @@ fn round_trip<T: DeserializeOwned + Serialize>(m: &Manifest) -> Result<()> {
     }
 }
 
-/// The first place where `original` holds something the typed round trip lost or changed.
-pub(crate) fn first_difference(original: &Json, back: &Json, path: String) -> Option<(String, String)> {
-    let join = |key: &str| {
-        if path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{path}.{key}")
+/// The first place where `original` holds something the typed round trip lost or changed,
+/// as a dotted path under `prefix` and a message.
+pub(crate) fn first_difference(original: &Json, back: &Json, prefix: &str) -> Option<(String, String)> {
+    let mut path = Vec::new();
+    let message = difference(original, back, &mut path)?;
+    let mut out = prefix.to_string();
+    for step in path {
+        match step {
+            Step::Key(k) if out.is_empty() => out.push_str(k),
+            Step::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
         }
-    };
+    }
+    Some((out, message))
+}
+
+/// One step into a document. The walk keeps a stack of these and builds the path
+/// string only when it finds a difference: a valid object allocates nothing.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn difference<'a>(original: &'a Json, back: &'a Json, path: &mut Vec<Step<'a>>) -> Option<String> {
     match (original, back) {
         (Json::Object(a), Json::Object(b)) => {
             for (key, value) in a {
+                path.push(Step::Key(key));
                 match b.get(key) {
                     Some(other) => {
-                        if let Some(found) = first_difference(value, other, join(key)) {
+                        if let Some(found) = difference(value, other, path) {
                             return Some(found);
                         }
                     }
@@ -169,33 +188,35 @@ pub(crate) fn first_difference(original: &Json, back: &Json, path: String) -> Op
                     // charts write some (an empty `resources:`), so they are kept.
                     None if value.is_null() => {}
                     None => {
-                        return Some((
-                            join(key),
+                        return Some(
                             "unknown field: the schema has no such field (check the spelling and nesting)".into(),
-                        ));
+                        );
                     }
                 }
+                path.pop();
             }
             // k8s-openapi writes apiVersion/kind into embedded objects such as
             // volumeClaimTemplates; the API server accepts them either way.
-            b.keys()
-                .find(|k| !a.contains_key(*k) && !matches!(k.as_str(), "apiVersion" | "kind"))
-                .map(|k| {
-                    (
-                        join(k),
-                        "appeared in the round trip; the template must write it explicitly".into(),
-                    )
-                })
+            let appeared = b
+                .keys()
+                .find(|k| !a.contains_key(*k) && !matches!(k.as_str(), "apiVersion" | "kind"))?;
+            path.push(Step::Key(appeared));
+            Some("appeared in the round trip; the template must write it explicitly".into())
         }
-        (Json::Array(a), Json::Array(b)) if a.len() == b.len() => a
-            .iter()
-            .zip(b)
-            .enumerate()
-            .find_map(|(i, (x, y))| first_difference(x, y, format!("{path}[{i}]"))),
+        (Json::Array(a), Json::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                path.push(Step::Index(i));
+                if let Some(found) = difference(x, y, path) {
+                    return Some(found);
+                }
+                path.pop();
+            }
+            None
+        }
         (a, b) if a == b => None,
         // k8s-openapi reads some integers as floats (a CRD schema's `maximum`); the
         // server treats 65535 and 65535.0 alike.
         (Json::Number(a), Json::Number(b)) if a.as_f64() == b.as_f64() => None,
-        (a, b) => Some((path, format!("written as {a} but the schema reads it as {b}"))),
+        (a, b) => Some(format!("written as {a} but the schema reads it as {b}")),
     }
 }

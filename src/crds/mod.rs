@@ -288,6 +288,17 @@ pub fn all(values: &Values) -> Vec<Json> {
         .collect()
 }
 
+/// What [`all`] depends on, as one string: two renders with the same key get the same
+/// CRD objects, so a render can reuse them.
+pub fn key(values: &Values) -> String {
+    let mut key = format!("{}\n{}", values.linkerd.namespace, values.linkerd.version);
+    for d in definitions().iter().filter(|d| is_rendered(d.extension, values)) {
+        key.push('\n');
+        key.push_str(d.kind);
+    }
+    key
+}
+
 /// The schema of a served version of one of our CRDs, if `api_version`/`kind` names one.
 pub fn schema_for(api_version: &str, kind: &str) -> Option<&'static Json> {
     let (group, version) = api_version.split_once('/')?;
