@@ -153,3 +153,27 @@ impl PartialEq for KeyPem {
 }
 
 impl Eq for KeyPem {}
+
+/// The public half of the private key in `src`, as the certificate checks need it.
+/// Loading a key costs a scalar multiplication (the decoder checks the embedded public
+/// key against the secret) and deriving the public half another, and every render
+/// checks every key against its certificate; so the answer is kept per process, keyed
+/// by a digest of the PEM text. Only a public key is kept, never the secret; a key that
+/// fails to load is not kept, and fails again on the next call.
+///
+/// # Errors
+/// As [`KeyPair::from_pem`].
+pub(crate) fn public_key_of(src: PemSource<'_>, role: Role) -> Result<VerifyingKey, CertError> {
+    use sha2::{Digest, Sha256};
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    static DERIVED: OnceLock<Mutex<HashMap<[u8; 32], VerifyingKey>>> = OnceLock::new();
+    let id: [u8; 32] = Sha256::digest(src.text.as_bytes()).into();
+    let cache = DERIVED.get_or_init(Mutex::default);
+    if let Some(known) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(&id) {
+        return Ok(*known);
+    }
+    let key = KeyPair::from_pem(src, role)?.verifying_key();
+    cache.lock().unwrap_or_else(PoisonError::into_inner).insert(id, key);
+    Ok(key)
+}

@@ -3,9 +3,10 @@
 
 use time::OffsetDateTime;
 
+use super::keys::public_key_of;
 use super::pem::encode;
 use super::x509::{parse_certs, Parsed};
-use super::{rfc3339, CertError, KeyPair, MintError, PemSource, Role, Warning, EXPIRY_WARNING_WINDOW};
+use super::{rfc3339, CertError, MintError, PemSource, Role, Warning, EXPIRY_WARNING_WINDOW};
 
 /// Checks a trust bundle, issuer certificate and issuer key the way `linkerd check` and
 /// the identity controller need them, at the instant `now`:
@@ -104,8 +105,7 @@ pub(crate) fn first_cert(src: PemSource<'_>, role: Role) -> Result<(Parsed, Opti
 
 /// Checks that `key` is the private key of `cert` (read from `cert_file`).
 pub(crate) fn check_key(cert: &Parsed, cert_file: &str, key: PemSource<'_>, role: Role) -> Result<(), CertError> {
-    let pair = KeyPair::from_pem(key, role)?;
-    if cert.p256_key() != Some(pair.verifying_key()) {
+    if cert.p256_key() != Some(public_key_of(key, role)?) {
         return Err(CertError::KeyMismatch {
             file: key.label.to_owned(),
             role,
@@ -125,8 +125,7 @@ pub(crate) fn key_matches_any(
     key: PemSource<'_>,
     key_role: Role,
 ) -> Result<(), CertError> {
-    let pair = KeyPair::from_pem(key, key_role)?;
-    let wanted = Some(pair.verifying_key());
+    let wanted = Some(public_key_of(key, key_role)?);
     if parse_certs(certs, cert_role)?.iter().any(|c| c.p256_key() == wanted) {
         return Ok(());
     }

