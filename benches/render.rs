@@ -1,9 +1,12 @@
-//! Benchmarks of a full in-process render and of the `--check` comparison.
-//! Run with `cargo bench`; figures go in the session notes, never in tests.
+//! Benchmarks of a full in-process render, of the `--check` comparison, and of how a
+//! render scales: with Dgraph's replica counts, and with the number of custom
+//! resources. Run with `cargo bench`; figures go in the session notes, never in tests.
+//! Scaling is linear when doubling the input about doubles the time.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use meshgen::certs::time::OffsetDateTime;
-use meshgen::{CertStore, Renderer, Utf8Path, Utf8PathBuf};
+use meshgen::templates::TemplateFile;
+use meshgen::{CertStore, Renderer, TemplateSet, Utf8Path, Utf8PathBuf};
 
 fn benches(c: &mut Criterion) {
     let renderer = Renderer::new().certs(certs());
@@ -32,7 +35,111 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(render, benches);
+/// Dgraph with 3/3, 50/49 and 100/99 Alpha/Zero replicas: the StatefulSets' peer lists
+/// grow with the counts, nothing else does.
+fn replicas(c: &mut Criterion) {
+    let now = OffsetDateTime::now_utc();
+    let mut group = c.benchmark_group("render with Dgraph replicas (alpha/zero)");
+    for (alpha, zero) in [(3, 3), (50, 49), (100, 99)] {
+        let renderer = Renderer::new().certs(certs()).values_text(
+            "scale.yaml",
+            &format!("dgraph:\n  alpha: {{replicas: {alpha}}}\n  zero: {{replicas: {zero}}}\n"),
+        );
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("{alpha}/{zero}")),
+            &renderer,
+            |b, r| b.iter(|| r.render(now).expect("render")),
+        );
+    }
+    group.finish();
+}
+
+/// The whole system plus N custom resources of each kind meshgen renders (Server,
+/// AuthorizationPolicy, MeshTLSAuthentication, NetworkAuthentication, ServiceProfile),
+/// from one extra template, for N = 250, 500 and 1,000.
+fn custom_resources(c: &mut Criterion) {
+    let now = OffsetDateTime::now_utc();
+    let mut group = c.benchmark_group("render with N custom resources of each kind");
+    group.sample_size(10);
+    for n in [250, 500, 1000] {
+        let mut files = TemplateSet::embedded().files().to_vec();
+        files.push(TemplateFile {
+            name: "dgraph/zz-scale.yaml.j2".into(),
+            source: SCALE_TEMPLATE.replace("COUNT", &n.to_string()),
+        });
+        let renderer = Renderer::new().certs(certs()).templates(TemplateSet::from_files(files));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &renderer, |b, r| {
+            b.iter(|| r.render(now).expect("render"))
+        });
+    }
+    group.finish();
+}
+
+const SCALE_TEMPLATE: &str = r#"{% for i in range(COUNT) %}
+---
+apiVersion: policy.linkerd.io/v1beta3
+kind: Server
+metadata:
+  name: scale-{{ i }}
+  namespace: dgraph
+spec:
+  podSelector:
+    matchLabels:
+      app: dgraph
+  port: 9080
+  proxyProtocol: gRPC
+---
+apiVersion: policy.linkerd.io/v1alpha1
+kind: AuthorizationPolicy
+metadata:
+  name: scale-{{ i }}
+  namespace: dgraph
+spec:
+  targetRef:
+    group: policy.linkerd.io
+    kind: Server
+    name: scale-{{ i }}
+  requiredAuthenticationRefs:
+    - group: policy.linkerd.io
+      kind: MeshTLSAuthentication
+      name: scale-{{ i }}
+---
+apiVersion: policy.linkerd.io/v1alpha1
+kind: MeshTLSAuthentication
+metadata:
+  name: scale-{{ i }}
+  namespace: dgraph
+spec:
+  identityRefs:
+    - kind: ServiceAccount
+      name: dgraph
+      namespace: dgraph
+---
+apiVersion: policy.linkerd.io/v1alpha1
+kind: NetworkAuthentication
+metadata:
+  name: scale-{{ i }}
+  namespace: dgraph
+spec:
+  networks:
+    - cidr: "10.0.0.0/8"
+---
+apiVersion: linkerd.io/v1alpha2
+kind: ServiceProfile
+metadata:
+  name: scale-{{ i }}.dgraph.svc.cluster.local
+  namespace: dgraph
+spec:
+  routes:
+    - condition:
+        method: POST
+        pathRegex: "/api\\.Dgraph/Query"
+      name: Query
+      timeout: "1m"
+{% endfor %}
+"#;
+
+criterion_group!(render, benches, replicas, custom_resources);
 criterion_main!(render);
 
 /// The test-only certificate store, as the tests use.

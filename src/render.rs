@@ -41,6 +41,7 @@ pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Re
     };
     let context = Value::from(minijinja::value::Serde(context));
     let mut origin: BTreeMap<String, String> = BTreeMap::new();
+    let mut work = Vec::new();
     for file in templates.object_templates() {
         let Some((bundle, _)) = file.name.split_once('/') else {
             return Err(Error::Document {
@@ -56,19 +57,19 @@ pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Re
                 ),
             });
         }
-        if !crate::bundles::is_rendered(bundle, values) {
-            continue;
+        if crate::bundles::is_rendered(bundle, values) {
+            work.push((bundle, file));
         }
-        let text = env
-            .get_template(&file.name)
-            .and_then(|t| t.render(&context))
-            .map_err(|e| template_error(&file.name, &e))?;
-        let docs = yaml::parse_stream(&text).map_err(|message| Error::Document {
-            template: file.name.clone(),
-            message: format!("rendered text is not valid YAML: {message}"),
-        })?;
-        for doc in docs {
-            rendered.add(Manifest::from_json(bundle, &file.name, doc)?, &mut origin)?;
+    }
+    // Each template is rendered, parsed, checked and written on its own, so they run in
+    // parallel; the results are then filed in template order, and the first error in that
+    // order is the one reported, so neither bytes nor errors depend on the thread count.
+    let outputs = parallel_map(&work, |(bundle, file)| {
+        render_template(env, &context, bundle, &file.name)
+    });
+    for output in outputs {
+        for (manifest, text) in output? {
+            rendered.file(manifest, text, &mut origin)?;
         }
     }
     for (manifest, text) in crd_files(values)?.iter() {
@@ -77,6 +78,60 @@ pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Re
     rendered.manifests.sort_by(crate::order::apply_order);
     rendered.files.extend(crate::kustomize::files(&rendered.manifests));
     Ok(rendered)
+}
+
+/// One template's objects, each checked and written as its file's text.
+fn render_template(
+    env: &minijinja::Environment<'_>,
+    context: &Value,
+    bundle: &str,
+    name: &str,
+) -> Result<Vec<(Manifest, String)>> {
+    let text = env
+        .get_template(name)
+        .and_then(|t| t.render(context))
+        .map_err(|e| template_error(name, &e))?;
+    let docs = yaml::parse_stream(&text).map_err(|message| Error::Document {
+        template: name.to_string(),
+        message: format!("rendered text is not valid YAML: {message}"),
+    })?;
+    docs.into_iter()
+        .map(|doc| {
+            let manifest = Manifest::from_json(bundle, name, doc)?;
+            manifest.check()?;
+            let text = manifest.to_file();
+            Ok((manifest, text))
+        })
+        .collect()
+}
+
+/// `f` applied to every item, on as many threads as the machine has cores (at most one
+/// per item), with the results in the items' order. Threads take the next item as they
+/// finish one, so a slow template does not hold up a whole share. std's scoped threads
+/// rather than rayon: one call per render does not need a pool.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let result = f(item);
+                *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .filter_map(|slot| slot.into_inner().unwrap_or_else(PoisonError::into_inner))
+        .collect()
 }
 
 /// The CRD objects for `values`, checked and written once per process. They are built
@@ -106,14 +161,8 @@ fn crd_files(values: &Values) -> Result<Arc<Vec<(Manifest, String)>>> {
 }
 
 impl Rendered {
-    /// Checks one object and files it; `origin` maps each output path to what produced it.
-    fn add(&mut self, manifest: Manifest, origin: &mut BTreeMap<String, String>) -> Result<()> {
-        manifest.check()?;
-        let text = manifest.to_file();
-        self.file(manifest, text, origin)
-    }
-
-    /// Files a checked object with its text.
+    /// Files a checked object with its text; `origin` maps each output path to the
+    /// template (or source) that produced it, so that two objects never share a file.
     fn file(&mut self, manifest: Manifest, text: String, origin: &mut BTreeMap<String, String>) -> Result<()> {
         check_annotation_size(&manifest)?;
         let path = manifest.file_name();
