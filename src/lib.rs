@@ -29,6 +29,7 @@ mod digest;
 pub mod error;
 pub mod kustomize;
 pub mod manifest;
+mod memo;
 pub mod order;
 pub mod output;
 pub mod profile;

@@ -1,8 +1,8 @@
 //! Values and templates in, checked objects and file contents out. Nothing here
 //! touches the filesystem, the clock or the environment.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use minijinja::Value;
 
@@ -138,26 +138,17 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
 /// in Rust (src/crds) and constant but for the control plane's namespace and version,
 /// so every later render with the same [`crate::crds::key`] reuses them.
 fn crd_files(values: &Values) -> Result<Arc<Vec<(Manifest, String)>>> {
-    type Files = Arc<Vec<(Manifest, String)>>;
-    static CACHE: OnceLock<Mutex<HashMap<String, Files>>> = OnceLock::new();
-    let key = crate::crds::key(values);
-    let cache = CACHE.get_or_init(Mutex::default);
-    if let Some(found) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
-        return Ok(Arc::clone(found));
-    }
-    let mut files = Vec::new();
-    for crd in crate::crds::all(values) {
-        let manifest = Manifest::from_json(crate::crds::BUNDLE, crate::crds::ORIGIN, crd)?;
-        manifest.check()?;
-        let text = manifest.to_file();
-        files.push((manifest, text));
-    }
-    let files = Arc::new(files);
-    cache
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(key, Arc::clone(&files));
-    Ok(files)
+    static CACHE: crate::memo::Memo<String, Arc<Vec<(Manifest, String)>>> = crate::memo::Memo::new();
+    CACHE.get_or_try(crate::crds::key(values), || {
+        let mut files = Vec::new();
+        for crd in crate::crds::all(values) {
+            let manifest = Manifest::from_json(crate::crds::BUNDLE, crate::crds::ORIGIN, crd)?;
+            manifest.check()?;
+            let text = manifest.to_file();
+            files.push((manifest, text));
+        }
+        Ok(Arc::new(files))
+    })
 }
 
 impl Rendered {
@@ -294,28 +285,25 @@ mod tests {
         assert!(err.contains("help:"), "{err}");
     }
 
+    /// PEM keys and PGP key blocks, plain and base64-encoded at each byte alignment.
     #[test]
     fn finds_keys_plain_and_base64_at_any_alignment() {
+        for (key, public) in [
+            ("-----BEGIN PRIVATE KEY-----", "-----BEGIN CERTIFICATE-----"),
+            (
+                "-----BEGIN PGP PRIVATE KEY BLOCK-----\n",
+                "-----BEGIN PGP PUBLIC KEY BLOCK-----",
+            ),
+        ] {
+            assert!(holds_key_material(key), "{key}");
+            for prefix in ["", "x", "xy"] {
+                let encoded =
+                    <base64ct::Base64 as base64ct::Encoding>::encode_string(format!("{prefix}{key}").as_bytes());
+                assert!(holds_key_material(&encoded), "{prefix:?}: {encoded}");
+            }
+            assert!(!holds_key_material(public), "{public}");
+        }
         assert!(holds_key_material("-----BEGIN EC PRIVATE KEY-----"));
-        for prefix in ["", "x", "xy"] {
-            let encoded = <base64ct::Base64 as base64ct::Encoding>::encode_string(
-                format!("{prefix}-----BEGIN PRIVATE KEY-----").as_bytes(),
-            );
-            assert!(holds_key_material(&encoded), "{prefix:?}: {encoded}");
-        }
-        assert!(!holds_key_material("-----BEGIN CERTIFICATE-----"));
-    }
-
-    #[test]
-    fn finds_pgp_key_blocks_plain_and_base64() {
-        assert!(holds_key_material("-----BEGIN PGP PRIVATE KEY BLOCK-----"));
-        for prefix in ["", "x", "xy"] {
-            let encoded = <base64ct::Base64 as base64ct::Encoding>::encode_string(
-                format!("{prefix}-----BEGIN PGP PRIVATE KEY BLOCK-----\n").as_bytes(),
-            );
-            assert!(holds_key_material(&encoded), "{prefix:?}: {encoded}");
-        }
-        assert!(!holds_key_material("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
     }
 
     /// A key's base64 body without BEGIN/END lines, in each DER form meshgen could

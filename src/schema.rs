@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use crate::crds::validate::{dotted, Step};
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 
@@ -152,27 +153,11 @@ fn round_trip<T: DeserializeOwned + Serialize>(m: &Manifest) -> Result<()> {
 pub(crate) fn first_difference(original: &Json, back: &Json, prefix: &str) -> Option<(String, String)> {
     let mut path = Vec::new();
     let message = difference(original, back, &mut path)?;
-    let mut out = prefix.to_string();
-    for step in path {
-        match step {
-            Step::Key(k) if out.is_empty() => out.push_str(k),
-            Step::Key(k) => {
-                out.push('.');
-                out.push_str(k);
-            }
-            Step::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    Some((out, message))
+    Some((dotted(prefix, &path), message))
 }
 
-/// One step into a document. The walk keeps a stack of these and builds the path
-/// string only when it finds a difference: a valid object allocates nothing.
-enum Step<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
+/// Walks both documents with a stack of steps; the path string is built only when a
+/// difference is found, so a valid object allocates nothing.
 fn difference<'a>(original: &'a Json, back: &'a Json, path: &mut Vec<Step<'a>>) -> Option<String> {
     match (original, back) {
         (Json::Object(a), Json::Object(b)) => {

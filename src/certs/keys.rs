@@ -165,15 +165,8 @@ impl Eq for KeyPem {}
 /// As [`KeyPair::from_pem`].
 pub(crate) fn public_key_of(src: PemSource<'_>, role: Role) -> Result<VerifyingKey, CertError> {
     use sha2::{Digest, Sha256};
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock, PoisonError};
-    static DERIVED: OnceLock<Mutex<HashMap<[u8; 32], VerifyingKey>>> = OnceLock::new();
-    let id: [u8; 32] = Sha256::digest(src.text.as_bytes()).into();
-    let cache = DERIVED.get_or_init(Mutex::default);
-    if let Some(known) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(&id) {
-        return Ok(*known);
-    }
-    let key = KeyPair::from_pem(src, role)?.verifying_key();
-    cache.lock().unwrap_or_else(PoisonError::into_inner).insert(id, key);
-    Ok(key)
+    static DERIVED: crate::memo::Memo<[u8; 32], VerifyingKey> = crate::memo::Memo::new();
+    DERIVED.get_or_try(Sha256::digest(src.text.as_bytes()).into(), || {
+        Ok(KeyPair::from_pem(src, role)?.verifying_key())
+    })
 }

@@ -203,24 +203,12 @@ impl Parsed {
     /// a benchmark renders the same store again and again.
     pub fn signed_by(&self, issuer: &Parsed) -> bool {
         use sha2::{Digest, Sha256};
-        use std::collections::HashMap;
-        use std::sync::{Mutex, OnceLock, PoisonError};
-        static VERIFIED: OnceLock<Mutex<HashMap<[u8; 32], bool>>> = OnceLock::new();
+        static VERIFIED: crate::memo::Memo<[u8; 32], bool> = crate::memo::Memo::new();
         let mut hasher = Sha256::new();
         hasher.update((self.der.len() as u64).to_be_bytes());
         hasher.update(&self.der);
         hasher.update(&issuer.der);
-        let pair: [u8; 32] = hasher.finalize().into();
-        let cache = VERIFIED.get_or_init(Mutex::default);
-        if let Some(&known) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(&pair) {
-            return known;
-        }
-        let verdict = self.verify_signature(issuer);
-        cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(pair, verdict);
-        verdict
+        VERIFIED.get_or(hasher.finalize().into(), || self.verify_signature(issuer))
     }
 
     fn verify_signature(&self, issuer: &Parsed) -> bool {

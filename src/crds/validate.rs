@@ -11,8 +11,7 @@
 //! `nullable`, exclusive bounds), and defaulting: a field is validated as written,
 //! before the server would fill in defaults. `metadata` is the caller's to check.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, OnceLock};
+use std::collections::HashSet;
 
 use regex::Regex;
 use serde_json::{Map, Value as Json};
@@ -49,7 +48,7 @@ const RFC3339: &str = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+
 /// Where the validator is, as a stack of keys and indices: the dotted path string is
 /// built only when a violation is reported, so a valid object costs no allocation.
 #[derive(Clone, Copy)]
-enum Step<'a> {
+pub(crate) enum Step<'a> {
     Key(&'a str),
     Index(usize),
 }
@@ -66,15 +65,8 @@ struct Validator<'v> {
 /// hundreds of custom resources, and oneOf/anyOf branches check each value again).
 /// `regex::Regex` clones share their compiled program, so a clone is cheap.
 fn compiled(pattern: &str) -> Result<Regex, String> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Result<Regex, String>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Mutex::default);
-    let mut map = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(found) = map.get(pattern) {
-        return found.clone();
-    }
-    let made = Regex::new(pattern).map_err(|e| e.to_string());
-    map.insert(pattern.to_string(), made.clone());
-    made
+    static CACHE: crate::memo::Memo<String, Result<Regex, String>> = crate::memo::Memo::new();
+    CACHE.get_or(pattern.to_string(), || Regex::new(pattern).map_err(|e| e.to_string()))
 }
 
 fn flag(schema: &Map<String, Json>, key: &str) -> bool {
@@ -93,8 +85,9 @@ fn type_name(v: &Json) -> &'static str {
     }
 }
 
-fn dotted(steps: &[Step<'_>]) -> String {
-    let mut out = String::new();
+/// `steps` as a dotted path (`spec.routes[0].name`) under `prefix`.
+pub(crate) fn dotted(prefix: &str, steps: &[Step<'_>]) -> String {
+    let mut out = prefix.to_string();
     for step in steps {
         match step {
             Step::Key(k) if out.is_empty() => out.push_str(k),
@@ -115,7 +108,7 @@ fn dotted(steps: &[Step<'_>]) -> String {
 impl<'v> Validator<'v> {
     fn report(&mut self, message: String) {
         self.found.push(Violation {
-            path: dotted(&self.path),
+            path: dotted("", &self.path),
             message,
         });
     }

@@ -481,6 +481,7 @@ mod tests {
             "ghcr.io",
             "prom",
             "myregistry.azurecr.io/a/b",
+            "myregistry.azurecr.io/linkerd",
             "[::1]:5000",
         ] {
             assert!(image_registry(ok).is_ok(), "{ok}");

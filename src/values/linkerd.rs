@@ -194,7 +194,7 @@ impl Linkerd {
         p.check("linkerd.namespace", check::dns_label(&self.namespace));
         p.check("linkerd.trustDomain", check::dns_subdomain(&self.trust_domain));
         p.check("linkerd.version", check::image_tag(&self.version));
-        p.check("linkerd.registry", registry(&self.registry));
+        p.check("linkerd.registry", check::image_registry(&self.registry));
         p.check(
             "linkerd.registry",
             image_names_fit(&self.registry, &["controller", "proxy", "debug"]),
@@ -222,12 +222,6 @@ impl Linkerd {
     }
 }
 
-/// A registry host (with an optional port) and path, without a tag or a trailing '/',
-/// as the OCI distribution grammar allows it.
-pub(crate) fn registry(s: &str) -> Result<(), String> {
-    check::image_registry(s)
-}
-
 /// `<registry>/<name>` must stay within the 255 characters of an image name for
 /// every image `names` the registry is put in front of.
 pub(crate) fn image_names_fit(registry: &str, names: &[&str]) -> Result<(), String> {
@@ -236,32 +230,5 @@ pub(crate) fn image_names_fit(registry: &str, names: &[&str]) -> Result<(), Stri
         Some(name) => Err(format!(
             "`{registry}/{name}` is longer than the 255 characters a registry accepts in an image name; use a shorter registry"
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn registries() {
-        for ok in [
-            "cr.l5d.io/linkerd",
-            "myregistry.azurecr.io/linkerd",
-            "localhost:5000/l5d",
-            "ghcr.io",
-        ] {
-            assert!(registry(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "cr.l5d.io/linkerd/",
-            "/linkerd",
-            "cr.l5d.io/linkerd:edge",
-            "a b/c",
-            "a//b",
-        ] {
-            assert!(registry(bad).is_err(), "{bad}");
-        }
     }
 }

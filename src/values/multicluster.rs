@@ -6,7 +6,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::check;
-use super::linkerd::registry;
 use super::Problems;
 
 /// The most replicas meshgen renders of one multicluster Deployment; more is a typo.
@@ -264,7 +263,7 @@ impl Multicluster {
             }
         }
         if let Some(r) = &self.registry {
-            p.check("multicluster.registry", registry(r));
+            p.check("multicluster.registry", check::image_registry(r));
         }
         let g = &self.gateway;
         p.check("multicluster.gateway.name", check::dns_label(&g.name));
@@ -381,7 +380,7 @@ fn port(p: &mut Problems, key: &str, n: u16) {
 fn image_reference(s: &str) -> Result<(), String> {
     let help = || format!("`{s}` is not a pinned image; write e.g. registry.k8s.io/pause:3.2");
     let (name, tag) = s.rsplit_once(':').ok_or_else(help)?;
-    if name.contains('/') && registry(name).is_ok() && check::image_tag(tag).is_ok() {
+    if name.contains('/') && check::image_registry(name).is_ok() && check::image_tag(tag).is_ok() {
         Ok(())
     } else {
         Err(help())

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::check;
 use super::check::image_tag;
 use super::dgraph::PullPolicy;
-use super::linkerd::{image_names_fit, registry, ProxyResources};
+use super::linkerd::{image_names_fit, ProxyResources};
 use super::Problems;
 
 /// Requests and limits of one viz container; an empty string leaves one unset.
@@ -92,7 +92,7 @@ impl Viz {
             }
         }
         if let Some(r) = &self.default_registry {
-            p.check("viz.defaultRegistry", registry(r));
+            p.check("viz.defaultRegistry", check::image_registry(r));
             p.check(
                 "viz.defaultRegistry",
                 image_names_fit(r, &["metrics-api", "tap", "web"]),
@@ -109,9 +109,9 @@ impl Viz {
             );
         }
         let image = &self.prometheus.image;
-        p.check("viz.prometheus.image.registry", registry(&image.registry));
+        p.check("viz.prometheus.image.registry", check::image_registry(&image.registry));
         p.check("viz.prometheus.image.name", check::image_path(&image.name));
-        if registry(&image.registry).is_ok() && check::image_path(&image.name).is_ok() {
+        if check::image_registry(&image.registry).is_ok() && check::image_path(&image.name).is_ok() {
             p.check(
                 "viz.prometheus.image.name",
                 image_names_fit(&image.registry, &[&image.name]),
