@@ -110,9 +110,12 @@ fn render_template(
 /// finish one, so a slow template does not hold up a whole share. std's scoped threads
 /// rather than rayon: one call per render does not need a pool.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(items.len());
+    parallel_map_on(std::thread::available_parallelism().map_or(1, usize::from), items, f)
+}
+
+/// [`parallel_map`] on at most `threads` threads.
+pub(crate) fn parallel_map_on<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.min(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();
     }

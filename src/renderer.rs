@@ -76,6 +76,12 @@ impl Renderer {
         Ok(self)
     }
 
+    /// Merges a values document on top of what is there.
+    pub fn values_source(mut self, source: ValuesSource) -> Self {
+        self.overlays.push(source);
+        self
+    }
+
     /// Merges values given as YAML text, reported as `name` in errors.
     pub fn values_text(mut self, name: &str, text: &str) -> Self {
         self.overlays.push(ValuesSource::new(name, text));
@@ -221,9 +227,7 @@ impl Output {
     /// are kept. Refused before anything is written: two trees that overlap each other
     /// or the certificate store, a symbolic link in either, a directory holding `.git`.
     pub fn write(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<Written> {
-        output::guard::check_placement(out, secrets_out, self.certs_dir.as_deref())?;
-        output::guard::check_tree(out)?;
-        output::guard::check_tree(secrets_out)?;
+        self.check_placement(out, secrets_out)?;
         let generated = output::write(out, &self.generated)?;
         let secrets = match &self.secrets {
             Some(tree) => Some(output::write(secrets_out, tree)?),
@@ -234,6 +238,14 @@ impl Output {
             generated,
             secrets,
         })
+    }
+
+    /// Whether [`Self::write`] may write to `out` and `secrets_out`: the checks it
+    /// makes before writing anything.
+    pub fn check_placement(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<()> {
+        output::guard::check_placement(out, secrets_out, self.certs_dir.as_deref())?;
+        output::guard::check_tree(out)?;
+        output::guard::check_tree(secrets_out)
     }
 
     /// What writing would change in `out`, the generated tree; empty when `out` is

@@ -4,6 +4,7 @@
 
 mod check;
 pub mod dgraph;
+pub mod link;
 pub mod linkerd;
 pub mod multicluster;
 pub mod pydgraph_client;
@@ -240,6 +241,14 @@ impl Values {
         mc_taken.push(("tracing.namespace", self.tracing.namespace.as_str()));
         self.multicluster.validate(p, &mc_taken);
         self.dgraph.validate(p);
+        let exported = self.dgraph.export.mode == traffic::ExportMode::Gateway;
+        if exported && !(self.multicluster.enabled && self.multicluster.gateway.enabled) {
+            p.add(
+                "dgraph.export.mode",
+                "is gateway, but this cluster renders no multicluster gateway",
+                "set multicluster.enabled and multicluster.gateway.enabled to true, or export pod to pod (remote-discovery or federated)",
+            );
+        }
         self.pydgraph_client.validate(&taken, p);
         self.tracing.validate(p);
         let ns = &self.tracing.namespace;

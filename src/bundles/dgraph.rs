@@ -68,11 +68,18 @@ impl View {
                 pod_annotations: pod_annotations(d, metrics_port, c),
             }
         };
+        let mut alpha = component("alpha", 8080, &d.alpha);
+        // The service mirror selects exported Services by label: the client Service
+        // only, never a headless one.
+        if let Some((key, value)) = d.export.mode.label() {
+            alpha.service_labels.insert(key.into(), value.into());
+            alpha.service_labels.sort_keys();
+        }
         Self {
             image: format!("{}/{}:{}", d.image.registry, d.image.repository, d.image.tag),
             service_account: APP.to_string(),
             zero: component("zero", 6080, &d.zero),
-            alpha: component("alpha", 8080, &d.alpha),
+            alpha,
             labels: common,
         }
     }

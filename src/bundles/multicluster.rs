@@ -3,6 +3,7 @@
 //! controller with its settings resolved against `controllerDefaults`. Templates own
 //! the shape of each object; this module owns the rules several objects share.
 
+use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::values::multicluster::{ControllerEntry, LogFormat, LogLevel};
@@ -28,8 +29,42 @@ pub struct View {
     pub pod_anti_affinity: bool,
     /// The namespace of viz's Prometheus, which alone may scrape the admin ports.
     pub prometheus_namespace: String,
-    /// One per Link, in the order of the values.
+    /// One per entry of `controllers`, then one per Link whose target that does
+    /// not list, in the order of the values.
     pub controllers: Vec<Controller>,
+    /// The Links, selectors parsed, in the order of the values.
+    pub links: Vec<Link>,
+    /// `linkerd/cli <version>`: a Link is what `linkerd multicluster link-gen` writes.
+    pub link_created_by: String,
+}
+
+/// One Link, as its object needs it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Link {
+    pub target: String,
+    pub cluster_domain: String,
+    pub linkerd_namespace: String,
+    /// `cluster-credentials-<target>`.
+    pub credentials_secret: String,
+    pub gateway: Option<LinkGateway>,
+    /// The three selectors' `matchLabels`.
+    pub selector: IndexMap<String, String>,
+    pub remote_discovery_selector: IndexMap<String, String>,
+    pub federated_service_selector: IndexMap<String, String>,
+}
+
+/// The gateway fields of a Link; ports are strings in the Link's schema.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkGateway {
+    pub address: String,
+    pub port: String,
+    pub identity: String,
+    pub probe_path: String,
+    pub probe_port: String,
+    /// A Go duration, as the Link's `probeSpec.period` is read: `3s`, `1m30s`.
+    pub probe_period: String,
 }
 
 /// One Link's service-mirror controller, every setting resolved.
@@ -55,16 +90,80 @@ impl View {
         Self {
             controller_image: format!("{registry}/controller:{}", l.version),
             gateway_replicas: m.gateway.replicas.unwrap_or(default_replicas),
-            gateway_identity: format!(
-                "{}.{}.serviceaccount.{}",
-                m.gateway.name,
-                m.namespace,
-                crate::certs::issuer_common_name(&l.namespace, &l.trust_domain)
-            ),
+            gateway_identity: gateway_identity(values),
             pod_anti_affinity: m.ha,
             prometheus_namespace: values.viz.namespace.clone(),
-            controllers: m.controllers.iter().map(|e| controller(values, e)).collect(),
+            controllers: controllers(values),
+            links: m.links.iter().map(link).collect(),
+            link_created_by: format!("linkerd/cli {}", l.version),
         }
+    }
+}
+
+/// The gateway's mesh identity: `<gateway>.<namespace>.serviceaccount.identity.<linkerd namespace>.<trust domain>`.
+pub fn gateway_identity(values: &Values) -> String {
+    let (m, l) = (&values.multicluster, &values.linkerd);
+    format!(
+        "{}.{}.serviceaccount.{}",
+        m.gateway.name,
+        m.namespace,
+        crate::certs::issuer_common_name(&l.namespace, &l.trust_domain)
+    )
+}
+
+/// Every Link needs a controller: those `controllers` lists keep their settings, and
+/// a Link without a gateway renders no probe Service, whatever its entry says.
+fn controllers(values: &Values) -> Vec<Controller> {
+    let m = &values.multicluster;
+    let mut all: Vec<Controller> = m.controllers.iter().map(|e| controller(values, e)).collect();
+    for l in &m.links {
+        if !all.iter().any(|c| c.target == l.target) {
+            all.push(controller(values, &ControllerEntry::Name(l.target.clone())));
+        }
+    }
+    for c in &mut all {
+        if m.links.iter().any(|l| l.target == c.target && l.gateway.is_none()) {
+            c.probe_port = None;
+        }
+    }
+    all
+}
+
+fn link(l: &crate::values::link::Link) -> Link {
+    // Validated with the values, so a selector that does not parse never gets here.
+    let labels = |s: &str| {
+        crate::values::link::selector_labels(s)
+            .unwrap_or_default()
+            .into_iter()
+            .collect()
+    };
+    Link {
+        target: l.target.clone(),
+        cluster_domain: l.cluster_domain.clone(),
+        linkerd_namespace: l.linkerd_namespace.clone(),
+        credentials_secret: format!("cluster-credentials-{}", l.target),
+        gateway: l.gateway.as_ref().map(|g| LinkGateway {
+            address: g.address.clone(),
+            port: g.port.to_string(),
+            identity: g.identity.clone(),
+            probe_path: g.probe.path.clone(),
+            probe_port: g.probe.port.to_string(),
+            probe_period: go_duration(g.probe.seconds),
+        }),
+        selector: labels(&l.selector),
+        remote_discovery_selector: labels(&l.remote_discovery_selector),
+        federated_service_selector: labels(&l.federated_service_selector),
+    }
+}
+
+/// Whole seconds as Go's `time.Duration.String` writes them (`3s`, `1m30s`, `1h0m0s`),
+/// which is what `link-gen` turns the gateway's probe-period annotation into.
+fn go_duration(seconds: u32) -> String {
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m{s}s"),
+        _ => format!("{h}h{m}m{s}s"),
     }
 }
 
@@ -135,6 +234,25 @@ mod tests {
             ("west", 2, LogLevel::Debug)
         );
         assert_eq!(west.probe_port, None);
+    }
+
+    #[test]
+    fn probe_periods_are_go_durations() {
+        let cases = [(3, "3s"), (59, "59s"), (60, "1m0s"), (90, "1m30s"), (3600, "1h0m0s"), (3661, "1h1m1s")];
+        for (seconds, want) in cases {
+            assert_eq!(go_duration(seconds), want, "{seconds}");
+        }
+    }
+
+    #[test]
+    fn every_link_gets_a_controller_and_a_gatewayless_link_no_probe_service() {
+        let v = view(
+            "multicluster:\n  controllers: [{link: {ref: {name: west}}, replicas: 2}]\n  links:\n  - {target: west, clusterDomain: cluster.local, linkerdNamespace: linkerd, gateway: null, selector: a=b, remoteDiscoverySelector: a=c, federatedServiceSelector: a=d}\n  - {target: east, clusterDomain: cluster.local, linkerdNamespace: linkerd, selector: a=b, remoteDiscoverySelector: a=c, federatedServiceSelector: a=d, gateway: {address: east.example, port: 4143, identity: gw.example, probe: {path: /ready, port: 4191, seconds: 3}}}\n",
+        );
+        let got: Vec<(&str, u32, Option<u16>)> =
+            v.controllers.iter().map(|c| (c.target.as_str(), c.replicas, c.probe_port)).collect();
+        assert_eq!(got, [("west", 2, None), ("east", 1, Some(4191))]);
+        assert_eq!(v.links[1].gateway.as_ref().map(|g| g.probe_period.as_str()), Some("3s"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
+use crate::values::traffic::ExportMode;
 use crate::values::Values;
 
 type Map = IndexMap<String, String>;
@@ -66,6 +67,22 @@ pub struct View {
     pub authentications: Vec<Authentication>,
     /// The Namespace's `config.linkerd.io/default-inbound-policy`, if any.
     pub default_inbound_policy: Option<String>,
+    /// Who may call Alpha from other clusters, when it is exported.
+    pub remote: Option<Remote>,
+}
+
+/// Clients in other clusters: through this cluster's gateway Alpha sees the
+/// gateway's identity; pod to pod, each client's own, from its own network.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Remote {
+    /// `<release>-dgraph-remote-clients`: the MeshTLSAuthentication.
+    pub authentication: String,
+    /// The identities it admits.
+    pub identities: Vec<String>,
+    /// Networks a NetworkPolicy admits on the proxy's inbound port; empty through
+    /// the gateway, a meshed pod of this cluster that `allow-meshed` already admits.
+    pub networks: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -181,8 +198,26 @@ impl View {
                 },
             ],
             default_inbound_policy: d.authorization.default_inbound_policy.map(|p| p.as_str().to_string()),
+            remote: remote(values, &base),
         }
     }
+}
+
+/// `None` when Alpha is not exported, or exported pod to pod with no remote client named.
+fn remote(values: &Values, base: &str) -> Option<Remote> {
+    let export = &values.dgraph.export;
+    let (identities, networks) = match export.mode {
+        ExportMode::None => return None,
+        ExportMode::Gateway => (vec![super::multicluster::gateway_identity(values)], Vec::new()),
+        ExportMode::RemoteDiscovery | ExportMode::Federated => {
+            (export.remote_identities.clone(), export.remote_networks.clone())
+        }
+    };
+    (!identities.is_empty()).then(|| Remote {
+        authentication: format!("{base}-remote-clients"),
+        identities,
+        networks,
+    })
 }
 
 #[cfg(test)]
@@ -221,6 +256,22 @@ mod tests {
             .collect();
         assert_eq!(clients, ["graph/dgraph", "pydgraph-client/tester", "shop/api"]);
         assert_eq!(v.authentications[1].name, "prod-dgraph-peers");
+    }
+
+    #[test]
+    fn remote_clients_follow_the_export_mode() {
+        assert!(view("").remote.is_none());
+        let through_gateway = view("multicluster: {enabled: true}\ndgraph: {export: {mode: gateway, remoteIdentities: [x.example]}}");
+        let r = through_gateway.remote.expect("gateway mode admits the gateway");
+        assert_eq!(
+            r.identities,
+            ["linkerd-gateway.linkerd-multicluster.serviceaccount.identity.linkerd.cluster.local"]
+        );
+        assert!(r.networks.is_empty());
+        let pod_to_pod = view("dgraph: {export: {mode: remote-discovery, remoteIdentities: [a.b], remoteNetworks: [10.8.0.0/16]}}");
+        let r = pod_to_pod.remote.expect("pod to pod admits the named clients");
+        assert_eq!((r.identities, r.networks), (vec!["a.b".to_string()], vec!["10.8.0.0/16".to_string()]));
+        assert!(view("dgraph: {export: {mode: federated}}").remote.is_none());
     }
 
     #[test]

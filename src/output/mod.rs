@@ -102,6 +102,16 @@ impl Change {
         }
     }
 
+    /// The same change, its path under `prefix` (`clusters/east/`).
+    #[must_use]
+    pub fn prefixed(self, prefix: &str) -> Self {
+        match self {
+            Change::Added(p) => Change::Added(format!("{prefix}{p}")),
+            Change::Modified(p) => Change::Modified(format!("{prefix}{p}")),
+            Change::Removed(p) => Change::Removed(format!("{prefix}{p}")),
+        }
+    }
+
     /// The change as done by a write: `created`, `updated` or `removed`.
     pub fn done(&self) -> String {
         match self {

@@ -32,6 +32,8 @@ pub struct Dgraph {
     pub network_policy: super::traffic::NetworkPolicy,
     /// Linkerd authorization of Dgraph's ports that go through the proxy.
     pub authorization: super::traffic::Authorization,
+    /// How Alpha's client Service is offered to other clusters.
+    pub export: super::traffic::Export,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -228,6 +230,7 @@ impl Dgraph {
         }
         self.zero.validate("dgraph.zero", p);
         self.alpha.validate("dgraph.alpha", p);
+        self.export.validate(p);
         for (at, metrics_port, c) in [("dgraph.zero", 6080, &self.zero), ("dgraph.alpha", 8080, &self.alpha)] {
             // Measured as rendered, meshgen's own annotations included, so that an
             // oversized value fails here rather than after templating.

@@ -38,6 +38,10 @@ pub struct Multicluster {
     pub controllers: Vec<ControllerEntry>,
     /// What a controller uses where its entry sets nothing.
     pub controller_defaults: ControllerDefaults,
+    /// The Links this cluster holds, one per target cluster it mirrors services
+    /// from; each also gets a controller, with `controllerDefaults` unless
+    /// `controllers` lists the target. A fleet file fills this in.
+    pub links: Vec<super::link::Link>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -321,6 +325,20 @@ impl Multicluster {
             "multicluster.controllerDefaults.gateway.probe.port",
             d.gateway.probe.port,
         );
+
+        let mut targets: Vec<&str> = Vec::new();
+        for (i, link) in self.links.iter().enumerate() {
+            let key = format!("multicluster.links[{i}]");
+            link.validate(p, &key);
+            if targets.contains(&link.target.as_str()) {
+                p.add(
+                    &format!("{key}.target"),
+                    &format!("`{}` has two Links", link.target),
+                    "a cluster holds one Link per target; remove the duplicate",
+                );
+            }
+            targets.push(&link.target);
+        }
 
         let mut seen: Vec<&str> = Vec::new();
         for (i, entry) in self.controllers.iter().enumerate() {

@@ -63,3 +63,65 @@ impl Authorization {
         }
     }
 }
+
+/// `dgraph.export`: how Alpha's client Service is offered to other clusters through
+/// Linkerd multicluster. The headless Services are never exported: their pods talk
+/// Raft to each other and to no one else.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Export {
+    /// `none`, `gateway`, `remote-discovery` or `federated`.
+    pub mode: ExportMode,
+    /// Mesh identities of clients in other clusters that reach Alpha pod to pod
+    /// (`remote-discovery`, `federated`); a fleet file fills it in from every cluster
+    /// that links to this one.
+    pub remote_identities: Vec<String>,
+    /// Pod networks of those clusters, which a NetworkPolicy admits on the proxy's
+    /// inbound port; a fleet file fills it in from their `linkerd.clusterNetworks`.
+    pub remote_networks: Vec<String>,
+}
+
+/// How Alpha's client Service is exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExportMode {
+    /// Not exported.
+    None,
+    /// `mirror.linkerd.io/exported: "true"`: mirrored through this cluster's
+    /// gateway, so Alpha sees the gateway's identity.
+    Gateway,
+    /// `mirror.linkerd.io/exported: remote-discovery`: mirrored pod to pod, so Alpha
+    /// sees each remote client's own identity.
+    RemoteDiscovery,
+    /// `mirror.linkerd.io/federated: member`: one federated Service across the
+    /// clusters, reached pod to pod.
+    Federated,
+}
+
+impl ExportMode {
+    /// The label the Service carries, as the service mirror's default selectors read it.
+    pub fn label(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            ExportMode::None => None,
+            ExportMode::Gateway => Some(("mirror.linkerd.io/exported", "true")),
+            ExportMode::RemoteDiscovery => Some(("mirror.linkerd.io/exported", "remote-discovery")),
+            ExportMode::Federated => Some(("mirror.linkerd.io/federated", "member")),
+        }
+    }
+
+    /// Whether remote clients connect to Alpha's pods directly.
+    pub fn is_pod_to_pod(self) -> bool {
+        matches!(self, ExportMode::RemoteDiscovery | ExportMode::Federated)
+    }
+}
+
+impl Export {
+    pub(crate) fn validate(&self, p: &mut Problems) {
+        for (i, identity) in self.remote_identities.iter().enumerate() {
+            p.check(&format!("dgraph.export.remoteIdentities[{i}]"), check::dns_subdomain(identity));
+        }
+        for (i, net) in self.remote_networks.iter().enumerate() {
+            p.check(&format!("dgraph.export.remoteNetworks[{i}]"), check::cidr(net));
+        }
+    }
+}
