@@ -29,8 +29,8 @@ impl Fleet {
             .filter(|&i| self.clusters[i].links.iter().any(|l| l.to == cluster.name))
             .collect();
         let mut overlay = json!({});
-        if !links.is_empty() || !importers.is_empty() {
-            overlay["multicluster"] = json!({"enabled": true, "links": links});
+        if self.is_linked(c) {
+            overlay["multicluster"] = json!({"links": links});
         }
         if values.dgraph.export.mode.is_pod_to_pod() {
             let export = &values.dgraph.export;
@@ -54,6 +54,12 @@ impl Fleet {
             format!("{} (derived for cluster {})", self.file, cluster.name),
             overlay.to_string(),
         ))
+    }
+
+    /// Whether a Link starts or ends at cluster `c`: it then runs the extension.
+    pub(super) fn is_linked(&self, c: usize) -> bool {
+        let name = &self.clusters[c].name;
+        !self.clusters[c].links.is_empty() || self.clusters.iter().any(|o| o.links.iter().any(|l| &l.to == name))
     }
 
     pub(super) fn index(&self, name: &str) -> usize {

@@ -25,10 +25,21 @@ impl Fleet {
     /// shared overlays and its own, before what the fleet derives (the Links), which
     /// changes no name a certificate carries.
     pub fn values(&self, base: &Renderer, name: &str) -> Result<Values> {
-        let cluster = self.cluster(name)?;
-        (cluster.overlays.iter())
-            .fold(base.clone(), |r, source| r.values_source(source.clone()))
-            .values()
+        self.cluster(name)?;
+        self.renderer(base, self.index(name)).values()
+    }
+
+    /// `base` with cluster `c`'s overlays, and the multicluster extension switched on
+    /// when a Link starts or ends there, so that its values can be checked as a whole.
+    fn renderer(&self, base: &Renderer, c: usize) -> Renderer {
+        let mut r = (self.clusters[c].overlays.iter()).fold(base.clone(), |r, source| r.values_source(source.clone()));
+        if self.is_linked(c) {
+            r = r.values_source(crate::ValuesSource::new(
+                format!("{} (cluster {} is linked)", self.file, self.clusters[c].name),
+                r#"{"multicluster": {"enabled": true}}"#,
+            ));
+        }
+        r
     }
 
     /// Renders every cluster (or only `only`) with `base` (defaults and templates)
@@ -58,9 +69,7 @@ impl Fleet {
             })
             .collect::<Result<_>>()?;
         super::anchor::check_shared(&self.names(), &stores)?;
-        let renderer = |c: usize| {
-            (self.clusters[c].overlays.iter()).fold(base.clone(), |r, source| r.values_source(source.clone()))
-        };
+        let renderer = |c: usize| self.renderer(base, c);
         let own: Vec<Values> = (0..self.clusters.len())
             .map(|c| renderer(c).values())
             .collect::<Result<_>>()?;

@@ -3,6 +3,7 @@
 //! is the only place that reads the clock, the environment and the working directory.
 
 mod certs;
+mod fleet;
 mod profile;
 mod reach;
 mod render;

@@ -12,36 +12,56 @@ use crate::Place;
 pub struct RenderArgs {
     /// A values overlay, merged onto values/default.yaml; repeat to stack several, in order.
     #[arg(long = "values", value_name = "FILE")]
-    values: Vec<Utf8PathBuf>,
+    pub values: Vec<Utf8PathBuf>,
     /// Set one key, after every --values file: `--set dgraph.alpha.replicas=5`. The value is
     /// read as YAML; write `\.` for a dot inside a key. Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE")]
-    set: Vec<String>,
+    pub set: Vec<String>,
     /// Where the manifests go [default: generated/ in the checkout].
     #[arg(long, value_name = "DIR")]
-    out: Option<Utf8PathBuf>,
+    pub out: Option<Utf8PathBuf>,
     /// Where Secrets holding private keys go; never commit it [default: secrets/ in the checkout].
     #[arg(long = "secrets-out", value_name = "DIR")]
-    secrets_out: Option<Utf8PathBuf>,
+    pub secrets_out: Option<Utf8PathBuf>,
     /// The certificate store: public certificates (committed) and private keys (gitignored)
     /// [default: certs/ in the checkout].
     #[arg(long, value_name = "DIR")]
-    certs: Option<Utf8PathBuf>,
+    pub certs: Option<Utf8PathBuf>,
     /// Write nothing; fail if the output directory differs from a fresh render.
     #[arg(long, conflicts_with = "stdout")]
-    check: bool,
+    pub check: bool,
     /// Write nothing; print a unified diff of what a render would change (and fail if anything would).
     #[arg(long, conflicts_with = "stdout")]
-    diff: bool,
+    pub diff: bool,
     /// Write nothing; print every object as one YAML stream in apply order, for `kubectl apply -f -`.
     #[arg(long)]
-    stdout: bool,
+    pub stdout: bool,
     /// With --stdout: include the Secrets that hold private keys, each at its turn in the order.
     #[arg(long = "with-secrets", requires = "stdout")]
-    with_secrets: bool,
+    pub with_secrets: bool,
+    /// Render the fleet this file lists [default: fleet.yaml in the checkout, when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub fleet: Option<Utf8PathBuf>,
+    /// With a fleet: render only this cluster (into <out>/clusters/NAME/).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// With a fleet: how many clusters render at once [default: the number of cores].
+    /// The output is the same whatever the number.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
 pub fn run(args: &RenderArgs, place: &Place) -> meshgen::Result<ExitCode> {
+    if let Some(fleet) = crate::fleet::file(args.fleet.as_deref(), place) {
+        return crate::fleet::render(args, place, &fleet);
+    }
+    if args.cluster.is_some() || args.jobs.is_some() {
+        return Err(meshgen::Error::Placement {
+            path: place.shown(&place.root.join(meshgen::fleet::FLEET_FILE)).to_string(),
+            message: "--cluster and --jobs need a fleet file, and there is none".into(),
+            help: "pass --fleet FILE, or create fleet.yaml at the top of the checkout (see the README's \"Fleets\")".into(),
+        });
+    }
     let mut renderer = Renderer::from_checkout(&place.root)?;
     // A relative path opens from the working directory and is named as typed.
     for file in &args.values {
@@ -142,7 +162,7 @@ pub fn run(args: &RenderArgs, place: &Place) -> meshgen::Result<ExitCode> {
 }
 
 /// `--out` at the checkout's root, or above it, would take the checkout for output.
-fn refuse_checkout_root(place: &Place, out: &meshgen::Utf8Path) -> meshgen::Result<()> {
+pub fn refuse_checkout_root(place: &Place, out: &meshgen::Utf8Path) -> meshgen::Result<()> {
     let (out_real, root) = (meshgen::output::resolved(out), meshgen::output::resolved(&place.root));
     if root.starts_with(&out_real) {
         return Err(meshgen::Error::Placement {
@@ -155,7 +175,7 @@ fn refuse_checkout_root(place: &Place, out: &meshgen::Utf8Path) -> meshgen::Resu
 }
 
 /// The exact command that brings the checked directory up to date.
-fn fix_command(args: &RenderArgs) -> String {
+pub fn fix_command(args: &RenderArgs) -> String {
     let mut cmd = String::from("cargo xtask render");
     for v in &args.values {
         cmd.push_str(&format!(" --values {v}"));
@@ -168,6 +188,12 @@ fn fix_command(args: &RenderArgs) -> String {
     }
     if let Some(out) = &args.out {
         cmd.push_str(&format!(" --out {out}"));
+    }
+    if let Some(fleet) = &args.fleet {
+        cmd.push_str(&format!(" --fleet {fleet}"));
+    }
+    if let Some(cluster) = &args.cluster {
+        cmd.push_str(&format!(" --cluster {cluster}"));
     }
     cmd
 }
