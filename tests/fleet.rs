@@ -1,0 +1,160 @@
+//! Fleets: the example fleet in examples/fleet/ and the fleet-file errors, one file
+//! each in tests/inputs/fleet-errors/ (the first line names the key the error must
+//! point at; the message is snapshotted). Every cluster renders with the test store.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use meshgen::{CertStore, Error, Fleet, FleetOutput, Renderer, ValuesSource};
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fleet/fleet.yaml");
+
+/// A fleet file, its overlays read from beside it and named relative to `shown`.
+fn load(path: &Utf8Path, shown: &str) -> meshgen::Result<Fleet> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let dir = path.parent().map(Utf8Path::to_owned).unwrap_or_default();
+    Fleet::parse(shown, &text, &mut |key, file| {
+        let text = std::fs::read_to_string(dir.join(file)).map_err(|e| Error::Values {
+            file: shown.into(),
+            path: key.into(),
+            message: format!("cannot read {file}: {e}"),
+            help: "fix the path".into(),
+        })?;
+        Ok(ValuesSource::new(file.as_str(), text))
+    })
+}
+
+fn certs_for(fleet: &Fleet, store: &CertStore) -> BTreeMap<String, CertStore> {
+    fleet.names().into_iter().map(|n| (n.to_owned(), store.clone())).collect()
+}
+
+fn render(fleet: &Fleet, threads: usize) -> meshgen::Result<FleetOutput> {
+    let certs = certs_for(fleet, &common::test_certs());
+    fleet.render(&Renderer::new(), &certs, common::now(), threads, None)
+}
+
+fn example() -> Fleet {
+    load(Utf8Path::new(EXAMPLE), "examples/fleet/fleet.yaml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every file of every cluster, keyed `clusters/<name>/<path>`.
+fn files(output: &FleetOutput) -> BTreeMap<String, String> {
+    let mut all = BTreeMap::new();
+    for (name, cluster) in output.clusters() {
+        for (path, text) in &cluster.generated().files {
+            all.insert(format!("clusters/{name}/{path}"), text.clone());
+        }
+        for (path, text) in cluster.secrets().map(|t| &t.files).into_iter().flatten() {
+            all.insert(format!("secrets/clusters/{name}/{path}"), text.clone());
+        }
+    }
+    all
+}
+
+#[test]
+fn the_bytes_do_not_depend_on_the_thread_count() {
+    let fleet = example();
+    let one = files(&render(&fleet, 1).unwrap_or_else(|e| panic!("{e}")));
+    for threads in [2, 3, 8] {
+        let many = files(&render(&fleet, threads).unwrap_or_else(|e| panic!("{e}")));
+        assert!(one == many, "{threads} threads render other bytes than one");
+    }
+    assert!(one.keys().any(|p| p.starts_with("clusters/dev/")));
+}
+
+#[test]
+fn one_cluster_renders_as_it_does_in_the_whole_fleet() {
+    let fleet = example();
+    let all = render(&fleet, 2).unwrap_or_else(|e| panic!("{e}"));
+    let certs = certs_for(&fleet, &common::test_certs());
+    let west = fleet
+        .render(&Renderer::new(), &certs, common::now(), 1, Some("west"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(west.clusters().len(), 1);
+    let whole = &all.clusters()[1];
+    assert_eq!(whole.0, "west");
+    assert!(whole.1.generated() == west.clusters()[0].1.generated());
+    let err = fleet
+        .render(&Renderer::new(), &certs, common::now(), 1, Some("north"))
+        .expect_err("an unknown cluster is refused");
+    assert!(err.to_string().contains("east, west, dev"), "{err}");
+}
+
+#[test]
+fn links_follow_the_targets_values() {
+    let output = render(&example(), 2).unwrap_or_else(|e| panic!("{e}"));
+    let objects = |name: &str| {
+        let (_, o) = output.clusters().iter().find(|(n, _)| n == name).expect("cluster rendered");
+        o.objects().cloned().collect::<Vec<_>>()
+    };
+    let east = objects("east");
+    let link = east.iter().find(|m| m.kind == "Link").expect("east holds a Link");
+    assert_eq!(link.name, "west");
+    assert_eq!(link.body["spec"]["gatewayAddress"], "gateway.west.example.com");
+    assert!(east.iter().any(|m| m.kind == "Deployment" && m.name == "controller-west"));
+    // east exports through its gateway: Alpha admits the gateway's identity.
+    let remote = east
+        .iter()
+        .find(|m| m.kind == "MeshTLSAuthentication" && m.name == "demo-dgraph-remote-clients")
+        .expect("east admits remote clients");
+    assert_eq!(
+        remote.body["spec"]["identities"][0],
+        "linkerd-gateway.linkerd-multicluster.serviceaccount.identity.linkerd.cluster.local"
+    );
+    // west exports pod to pod: east's networks are admitted on the proxy's port.
+    let west = objects("west");
+    let policy = west
+        .iter()
+        .find(|m| m.kind == "NetworkPolicy" && m.name == "demo-dgraph-alpha-allow-remote")
+        .expect("west admits east's pod networks");
+    assert_eq!(policy.body["spec"]["ingress"][0]["from"][0]["ipBlock"]["cidr"], "10.0.0.0/8");
+    // dev takes part in no Link: no extension, no Link CRD.
+    let dev = objects("dev");
+    assert!(!dev.iter().any(|m| m.bundle == "linkerd-multicluster"));
+    assert!(!dev.iter().any(|m| m.name == "links.multicluster.linkerd.io"));
+}
+
+#[test]
+fn every_cluster_must_trust_the_same_anchors() {
+    let fleet = example();
+    let (_tmp, dir) = common::tempdir();
+    let other = common::init(&dir);
+    let mut certs = certs_for(&fleet, &common::test_certs());
+    certs.insert("west".into(), other);
+    let err = fleet
+        .render(&Renderer::new(), &certs, common::now(), 2, Some("east"))
+        .expect_err("another anchor in west is refused, even rendering east alone");
+    assert!(err.to_string().contains("cluster `west` trusts other anchors"), "{err}");
+}
+
+#[test]
+fn bad_fleet_files_name_the_file_and_the_key() {
+    insta::glob!("inputs/fleet-errors/*.yaml", |path| {
+        let path = Utf8PathBuf::from_path_buf(path.to_path_buf()).unwrap_or_default();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let expected = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect-path: "))
+            .unwrap_or_else(|| panic!("{path}: first line must be `# expect-path: ...`"));
+        let shown = format!("fleet-errors/{}", path.file_name().unwrap_or_default());
+        let err = match load(&path, &shown) {
+            Err(e) => e,
+            Ok(fleet) => render(&fleet, 2).expect_err("this fleet must be refused"),
+        };
+        match &err {
+            Error::Values { file, path: at, .. } => {
+                assert_eq!(file, &shown, "the error must blame the fleet file");
+                assert_eq!(at, expected);
+            }
+            other => panic!("expected an error naming a fleet-file key, got: {other}"),
+        }
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path("../snapshots");
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!("fleet_error", err.to_string()));
+    });
+}
