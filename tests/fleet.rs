@@ -27,7 +27,11 @@ fn load(path: &Utf8Path, shown: &str) -> meshgen::Result<Fleet> {
 }
 
 fn certs_for(fleet: &Fleet, store: &CertStore) -> BTreeMap<String, CertStore> {
-    fleet.names().into_iter().map(|n| (n.to_owned(), store.clone())).collect()
+    fleet
+        .names()
+        .into_iter()
+        .map(|n| (n.to_owned(), store.clone()))
+        .collect()
 }
 
 fn render(fleet: &Fleet, threads: usize) -> meshgen::Result<FleetOutput> {
@@ -86,14 +90,20 @@ fn one_cluster_renders_as_it_does_in_the_whole_fleet() {
 fn links_follow_the_targets_values() {
     let output = render(&example(), 2).unwrap_or_else(|e| panic!("{e}"));
     let objects = |name: &str| {
-        let (_, o) = output.clusters().iter().find(|(n, _)| n == name).expect("cluster rendered");
+        let (_, o) = output
+            .clusters()
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("cluster rendered");
         o.objects().cloned().collect::<Vec<_>>()
     };
     let east = objects("east");
     let link = east.iter().find(|m| m.kind == "Link").expect("east holds a Link");
     assert_eq!(link.name, "west");
     assert_eq!(link.body["spec"]["gatewayAddress"], "gateway.west.example.com");
-    assert!(east.iter().any(|m| m.kind == "Deployment" && m.name == "controller-west"));
+    assert!(east
+        .iter()
+        .any(|m| m.kind == "Deployment" && m.name == "controller-west"));
     // east exports through its gateway: Alpha admits the gateway's identity.
     let remote = east
         .iter()
@@ -109,7 +119,10 @@ fn links_follow_the_targets_values() {
         .iter()
         .find(|m| m.kind == "NetworkPolicy" && m.name == "demo-dgraph-alpha-allow-remote")
         .expect("west admits east's pod networks");
-    assert_eq!(policy.body["spec"]["ingress"][0]["from"][0]["ipBlock"]["cidr"], "10.0.0.0/8");
+    assert_eq!(
+        policy.body["spec"]["ingress"][0]["from"][0]["ipBlock"]["cidr"],
+        "10.0.0.0/8"
+    );
     // dev takes part in no Link: no extension, no Link CRD.
     let dev = objects("dev");
     assert!(!dev.iter().any(|m| m.bundle == "linkerd-multicluster"));
@@ -157,4 +170,85 @@ fn bad_fleet_files_name_the_file_and_the_key() {
         settings.set_omit_expression(true);
         settings.bind(|| insta::assert_snapshot!("fleet_error", err.to_string()));
     });
+}
+
+#[test]
+fn credentials_are_a_pure_function_of_their_inputs() {
+    let fleet = example();
+    let ca = std::fs::read_to_string(format!("{}/ca.crt", common::TEST_STORE)).unwrap_or_default();
+    let access = meshgen::fleet::TargetAccess {
+        server: "https://west.api.example:6443",
+        ca_pem: &ca,
+        token: "tok.en-123\n",
+    };
+    let secrets = fleet
+        .credentials(&Renderer::new(), "east", "west", &access)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let paths: Vec<&str> = secrets.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "credentials/linkerd-multicluster-cluster-credentials-west.yaml",
+            "credentials/linkerd-cluster-credentials-west.yaml"
+        ]
+    );
+    let destination = &secrets[1].1.body;
+    assert_eq!(
+        destination["metadata"]["labels"]["multicluster.linkerd.io/cluster-name"],
+        "west"
+    );
+    assert_eq!(
+        destination["metadata"]["annotations"]["multicluster.linkerd.io/trust-domain"],
+        "cluster.local"
+    );
+    assert_eq!(destination["type"], "mirror.linkerd.io/remote-kubeconfig");
+    let data = destination["data"]["kubeconfig"].as_str().unwrap_or_default();
+    use base64ct::Encoding as _;
+    let kubeconfig = String::from_utf8(base64ct::Base64::decode_vec(data).unwrap_or_default()).unwrap_or_default();
+    assert!(kubeconfig.contains("token: tok.en-123\n"), "{kubeconfig}");
+    assert!(
+        kubeconfig.contains("server: \"https://west.api.example:6443\"\n")
+            || kubeconfig.contains("server: https://west.api.example:6443\n"),
+        "{kubeconfig}"
+    );
+    assert_eq!(secrets[0].1.body["data"], secrets[1].1.body["data"]);
+    let again = fleet
+        .credentials(&Renderer::new(), "east", "west", &access)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(again.iter().zip(&secrets).all(|(a, b)| a.1.to_file() == b.1.to_file()));
+
+    let refused = [
+        ("dev", "east", access.clone(), "`dev` has no Link to `east`"),
+        (
+            "east",
+            "west",
+            meshgen::fleet::TargetAccess {
+                server: "http://x",
+                ..access.clone()
+            },
+            "is not an https:// URL",
+        ),
+        (
+            "east",
+            "west",
+            meshgen::fleet::TargetAccess {
+                ca_pem: "nope",
+                ..access.clone()
+            },
+            "PEM certificate",
+        ),
+        (
+            "east",
+            "west",
+            meshgen::fleet::TargetAccess {
+                token: " ",
+                ..access.clone()
+            },
+            "one token",
+        ),
+    ];
+    for (from, to, access, want) in refused {
+        let err = fleet.credentials(&Renderer::new(), from, to, &access).expect_err(want);
+        assert!(err.to_string().contains(want), "{err}");
+    }
 }

@@ -238,7 +238,14 @@ mod tests {
 
     #[test]
     fn probe_periods_are_go_durations() {
-        let cases = [(3, "3s"), (59, "59s"), (60, "1m0s"), (90, "1m30s"), (3600, "1h0m0s"), (3661, "1h1m1s")];
+        let cases = [
+            (3, "3s"),
+            (59, "59s"),
+            (60, "1m0s"),
+            (90, "1m30s"),
+            (3600, "1h0m0s"),
+            (3661, "1h1m1s"),
+        ];
         for (seconds, want) in cases {
             assert_eq!(go_duration(seconds), want, "{seconds}");
         }
@@ -249,8 +256,11 @@ mod tests {
         let v = view(
             "multicluster:\n  controllers: [{link: {ref: {name: west}}, replicas: 2}]\n  links:\n  - {target: west, clusterDomain: cluster.local, linkerdNamespace: linkerd, gateway: null, selector: a=b, remoteDiscoverySelector: a=c, federatedServiceSelector: a=d}\n  - {target: east, clusterDomain: cluster.local, linkerdNamespace: linkerd, selector: a=b, remoteDiscoverySelector: a=c, federatedServiceSelector: a=d, gateway: {address: east.example, port: 4143, identity: gw.example, probe: {path: /ready, port: 4191, seconds: 3}}}\n",
         );
-        let got: Vec<(&str, u32, Option<u16>)> =
-            v.controllers.iter().map(|c| (c.target.as_str(), c.replicas, c.probe_port)).collect();
+        let got: Vec<(&str, u32, Option<u16>)> = v
+            .controllers
+            .iter()
+            .map(|c| (c.target.as_str(), c.replicas, c.probe_port))
+            .collect();
         assert_eq!(got, [("west", 2, None), ("east", 1, Some(4191))]);
         assert_eq!(v.links[1].gateway.as_ref().map(|g| g.probe_period.as_str()), Some("3s"));
     }

@@ -261,16 +261,21 @@ mod tests {
     #[test]
     fn remote_clients_follow_the_export_mode() {
         assert!(view("").remote.is_none());
-        let through_gateway = view("multicluster: {enabled: true}\ndgraph: {export: {mode: gateway, remoteIdentities: [x.example]}}");
+        let through_gateway =
+            view("multicluster: {enabled: true}\ndgraph: {export: {mode: gateway, remoteIdentities: [x.example]}}");
         let r = through_gateway.remote.expect("gateway mode admits the gateway");
         assert_eq!(
             r.identities,
             ["linkerd-gateway.linkerd-multicluster.serviceaccount.identity.linkerd.cluster.local"]
         );
         assert!(r.networks.is_empty());
-        let pod_to_pod = view("dgraph: {export: {mode: remote-discovery, remoteIdentities: [a.b], remoteNetworks: [10.8.0.0/16]}}");
+        let pod_to_pod =
+            view("dgraph: {export: {mode: remote-discovery, remoteIdentities: [a.b], remoteNetworks: [10.8.0.0/16]}}");
         let r = pod_to_pod.remote.expect("pod to pod admits the named clients");
-        assert_eq!((r.identities, r.networks), (vec!["a.b".to_string()], vec!["10.8.0.0/16".to_string()]));
+        assert_eq!(
+            (r.identities, r.networks),
+            (vec!["a.b".to_string()], vec!["10.8.0.0/16".to_string()])
+        );
         assert!(view("dgraph: {export: {mode: federated}}").remote.is_none());
     }
 

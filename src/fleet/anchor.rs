@@ -16,7 +16,9 @@ pub(crate) fn check_shared(names: &[&str], stores: &[&CertStore]) -> Result<()> 
     let want = anchors(first);
     for (name, store) in names.iter().zip(stores).skip(1) {
         if anchors(store) != want {
-            let file = store.trust_anchors().map_or_else(|| store.label("ca.crt"), |p| p.label.to_owned());
+            let file = store
+                .trust_anchors()
+                .map_or_else(|| store.label("ca.crt"), |p| p.label.to_owned());
             return Err(Error::Certs {
                 message: format!(
                     "cluster `{name}` trusts other anchors ({file}) than cluster `{first_name}`: proxies of the two would refuse each other"

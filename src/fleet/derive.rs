@@ -87,7 +87,10 @@ impl Fleet {
             if node_port && (entry.gateway_port.is_none() || entry.probe_port.is_none()) {
                 return Err(self.error(
                     &key,
-                    &format!("`{}`'s gateway is a NodePort Service, whose node ports are assigned in the cluster", entry.to),
+                    &format!(
+                        "`{}`'s gateway is a NodePort Service, whose node ports are assigned in the cluster",
+                        entry.to
+                    ),
                     "give gatewayPort and probePort: the node ports of the gateway's `mc-gateway` and `mc-probe` ports",
                 ));
             }

@@ -17,6 +17,7 @@
 //! here runs, and a render is the single cluster it always was.
 
 mod anchor;
+mod credentials;
 mod derive;
 mod render;
 
@@ -26,6 +27,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::values::ValuesSource;
 
+pub use credentials::TargetAccess;
 pub use render::FleetOutput;
 
 /// The fleet file's name at the top of a checkout: its presence turns fleet mode on.
@@ -104,7 +106,9 @@ impl Fleet {
                     file: path.to_string(),
                     path: key.to_string(),
                     message: format!("cannot read {full}: {source}"),
-                    help: "values files are named relative to the fleet file's directory; fix the path or create the file".into(),
+                    help:
+                        "values files are named relative to the fleet file's directory; fix the path or create the file"
+                            .into(),
                 },
                 other => other,
             })
@@ -173,12 +177,15 @@ impl Fleet {
 
     /// The cluster called `name`, or an error that lists the fleet's clusters.
     pub fn cluster(&self, name: &str) -> Result<&Cluster> {
-        self.clusters.iter().find(|c| c.name == name).ok_or_else(|| Error::Values {
-            file: self.file.clone(),
-            path: "clusters".into(),
-            message: format!("has no cluster `{name}`"),
-            help: format!("name one of: {}", self.names().join(", ")),
-        })
+        self.clusters
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| Error::Values {
+                file: self.file.clone(),
+                path: "clusters".into(),
+                message: format!("has no cluster `{name}`"),
+                help: format!("name one of: {}", self.names().join(", ")),
+            })
     }
 
     /// An error about the fleet file's key at `path`.
@@ -197,9 +204,8 @@ impl Fleet {
         }
         for (c, cluster) in self.clusters.iter().enumerate() {
             let key = format!("clusters[{c}].name");
-            crate::values::dns_label(&cluster.name).map_err(|help| {
-                self.error(&key, &format!("`{}` is not a cluster name", cluster.name), &help)
-            })?;
+            crate::values::dns_label(&cluster.name)
+                .map_err(|help| self.error(&key, &format!("`{}` is not a cluster name", cluster.name), &help))?;
             // controller-<name> and probe-<name> in the source cluster stay DNS labels.
             if cluster.name.len() > 52 {
                 return Err(self.error(

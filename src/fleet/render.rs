@@ -78,7 +78,10 @@ impl Fleet {
             .collect();
         let outputs = crate::render::parallel_map_on(threads.max(1), &selected, |&c| {
             let derived = self.derived(c, &own)?;
-            let output = renderer(c).values_source(derived).certs(stores[c].clone()).render(now)?;
+            let output = renderer(c)
+                .values_source(derived)
+                .certs(stores[c].clone())
+                .render(now)?;
             self.check_mirror_namespaces(c, &output, &own)?;
             Ok((self.clusters[c].name.clone(), output))
         });
@@ -133,7 +136,12 @@ impl FleetOutput {
             output.check_placement(&Self::dir_of(out, name), &Self::dir_of(secrets_out, name))?;
         }
         (self.clusters.iter())
-            .map(|(name, output)| Ok((name.clone(), output.write(&Self::dir_of(out, name), &Self::dir_of(secrets_out, name))?)))
+            .map(|(name, output)| {
+                Ok((
+                    name.clone(),
+                    output.write(&Self::dir_of(out, name), &Self::dir_of(secrets_out, name))?,
+                ))
+            })
             .collect()
     }
 
@@ -142,7 +150,12 @@ impl FleetOutput {
         let mut all = Vec::new();
         for (name, output) in &self.clusters {
             let prefix = format!("{CLUSTERS_DIR}/{name}/");
-            all.extend(output.check(&Self::dir_of(out, name))?.into_iter().map(|c| c.prefixed(&prefix)));
+            all.extend(
+                output
+                    .check(&Self::dir_of(out, name))?
+                    .into_iter()
+                    .map(|c| c.prefixed(&prefix)),
+            );
         }
         Ok(all)
     }
@@ -152,7 +165,9 @@ impl FleetOutput {
         let mut all = Vec::new();
         for (name, output) in &self.clusters {
             let prefix = format!("{CLUSTERS_DIR}/{name}/");
-            let changes = output.check_secrets(&Self::dir_of(secrets_out, name))?.unwrap_or_default();
+            let changes = output
+                .check_secrets(&Self::dir_of(secrets_out, name))?
+                .unwrap_or_default();
             all.extend(changes.into_iter().map(|c| c.prefixed(&prefix)));
         }
         Ok(all)

@@ -77,8 +77,14 @@ pub fn selector_labels(selector: &str) -> Result<Vec<(String, String)>, String> 
 impl Link {
     pub(crate) fn validate(&self, p: &mut Problems, key: &str) {
         p.check(&format!("{key}.target"), check::dns_label(&self.target));
-        p.check(&format!("{key}.clusterDomain"), check::dns_subdomain(&self.cluster_domain));
-        p.check(&format!("{key}.linkerdNamespace"), check::dns_label(&self.linkerd_namespace));
+        p.check(
+            &format!("{key}.clusterDomain"),
+            check::dns_subdomain(&self.cluster_domain),
+        );
+        p.check(
+            &format!("{key}.linkerdNamespace"),
+            check::dns_label(&self.linkerd_namespace),
+        );
         for (field, selector) in [
             ("selector", &self.selector),
             ("remoteDiscoverySelector", &self.remote_discovery_selector),

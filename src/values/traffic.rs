@@ -118,7 +118,10 @@ impl ExportMode {
 impl Export {
     pub(crate) fn validate(&self, p: &mut Problems) {
         for (i, identity) in self.remote_identities.iter().enumerate() {
-            p.check(&format!("dgraph.export.remoteIdentities[{i}]"), check::dns_subdomain(identity));
+            p.check(
+                &format!("dgraph.export.remoteIdentities[{i}]"),
+                check::dns_subdomain(identity),
+            );
         }
         for (i, net) in self.remote_networks.iter().enumerate() {
             p.check(&format!("dgraph.export.remoteNetworks[{i}]"), check::cidr(net));

@@ -45,6 +45,8 @@ enum Command {
     Schema(render::SchemaArgs),
     /// A ServiceProfile from a .proto file, as `linkerd profile --proto` writes it.
     Profile(profile::ProfileArgs),
+    /// Fleet chores a render cannot do: the Link credentials Secrets.
+    Fleet(fleet::FleetArgs),
     /// Can a client open a port on a rendered pod? Combines the NetworkPolicies and the
     /// Linkerd authorization, and names the rule that decides.
     Reach(reach::ReachArgs),
@@ -95,6 +97,7 @@ fn main() -> ExitCode {
         Command::Certs(args) => return certs::run(&args, &place),
         Command::Profile(args) => profile::run(&args, &place).map(|()| ExitCode::SUCCESS),
         Command::Reach(args) => return reach::run(&args, &place),
+        Command::Fleet(args) => fleet::run(&args, &place),
     };
     match result {
         Ok(code) => code,

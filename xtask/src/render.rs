@@ -59,7 +59,8 @@ pub fn run(args: &RenderArgs, place: &Place) -> meshgen::Result<ExitCode> {
         return Err(meshgen::Error::Placement {
             path: place.shown(&place.root.join(meshgen::fleet::FLEET_FILE)).to_string(),
             message: "--cluster and --jobs need a fleet file, and there is none".into(),
-            help: "pass --fleet FILE, or create fleet.yaml at the top of the checkout (see the README's \"Fleets\")".into(),
+            help: "pass --fleet FILE, or create fleet.yaml at the top of the checkout (see the README's \"Fleets\")"
+                .into(),
         });
     }
     let mut renderer = Renderer::from_checkout(&place.root)?;
