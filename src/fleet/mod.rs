@@ -17,6 +17,7 @@
 //! here runs, and a render is the single cluster it always was.
 
 mod anchor;
+pub mod certs;
 mod credentials;
 mod derive;
 mod render;

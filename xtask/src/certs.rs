@@ -17,11 +17,18 @@ use meshgen::certs::{
 #[derive(Args)]
 pub struct CertsArgs {
     #[command(subcommand)]
-    command: CertsCommand,
+    pub(crate) command: CertsCommand,
+    /// The fleet whose certificates to manage: one anchor in the certs directory, a
+    /// store per cluster in clusters/<name>/ [default: fleet.yaml in the checkout, when it exists].
+    #[arg(long, global = true, value_name = "FILE")]
+    fleet: Option<Utf8PathBuf>,
+    /// With a fleet: only this cluster (anchor rotation's start and finish take the whole fleet).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) cluster: Option<String>,
 }
 
 #[derive(Subcommand)]
-enum CertsCommand {
+pub(crate) enum CertsCommand {
     /// Generate keys and mint trust anchor (10 years), issuer (1 year) and webhook certificates (1 year).
     ///
     /// Certificates (committed) and keys (gitignored, mode 0600) go to the certs directory;
@@ -55,26 +62,26 @@ enum CertsCommand {
 }
 
 #[derive(Args)]
-struct DirArgs {
+pub(crate) struct DirArgs {
     /// The certificate directory; a relative path is taken from the working directory
     /// [default: certs/ in the checkout].
     #[arg(long, value_name = "DIR")]
-    dir: Option<Utf8PathBuf>,
+    pub(crate) dir: Option<Utf8PathBuf>,
 }
 
 #[derive(Args)]
-struct MintArgs {
+pub(crate) struct MintArgs {
     #[command(flatten)]
-    dir: DirArgs,
+    pub(crate) dir: DirArgs,
     /// Start of the validity window (RFC 3339); default: today, 00:00 UTC.
     #[arg(long = "not-before", value_name = "RFC3339")]
     not_before: Option<String>,
 }
 
 #[derive(Args)]
-struct InitArgs {
+pub(crate) struct InitArgs {
     #[command(flatten)]
-    mint: MintArgs,
+    pub(crate) mint: MintArgs,
     /// Trust domain of the mesh; the issuer is named identity.<namespace>.<trust domain>.
     #[arg(long = "trust-domain", default_value = DEFAULT_TRUST_DOMAIN)]
     trust_domain: String,
@@ -86,11 +93,11 @@ struct InitArgs {
     viz_namespace: String,
     /// Replace existing certificates and keys.
     #[arg(long)]
-    force: bool,
+    pub(crate) force: bool,
 }
 
 #[derive(Args)]
-struct ImportArgs {
+pub(crate) struct ImportArgs {
     #[command(flatten)]
     dir: DirArgs,
     /// PEM trust anchor(s), as `--identity-trust-anchors-file`.
@@ -114,16 +121,16 @@ struct ImportArgs {
 }
 
 #[derive(Args)]
-struct RotateAnchorArgs {
+pub(crate) struct RotateAnchorArgs {
     /// Which step to run.
     #[arg(value_enum)]
-    step: RotationStep,
+    pub(crate) step: RotationStep,
     #[command(flatten)]
-    mint: MintArgs,
+    pub(crate) mint: MintArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum RotationStep {
+pub(crate) enum RotationStep {
     /// Step 1: new anchor, trust bundle of old + new.
     Start,
     /// Step 2: new issuer from the new anchor.
@@ -145,6 +152,15 @@ pub fn run(args: &CertsArgs, place: &Place) -> ExitCode {
 
 fn dispatch(args: &CertsArgs, root: &Place) -> Result<ExitCode, StoreError> {
     let fresh = &mut |_: &str| KeyPair::generate();
+    if let Some(fleet) = crate::fleet::file(args.fleet.as_deref(), root) {
+        return crate::fleet_certs::dispatch(args, root, &fleet);
+    }
+    if args.cluster.is_some() {
+        return Err(StoreError::State {
+            file: meshgen::fleet::FLEET_FILE.into(),
+            message: "--cluster needs a fleet file, and there is none; pass --fleet FILE".into(),
+        });
+    }
     match &args.command {
         CertsCommand::Init(a) => {
             let mut store = load(&a.mint.dir, root)?;
@@ -219,18 +235,29 @@ fn read(path: &Utf8Path) -> Result<String, StoreError> {
 }
 
 /// `--not-before`, or today at 00:00 UTC: whole days, so that runs on one day agree.
-fn not_before(args: &MintArgs) -> Result<OffsetDateTime, MintError> {
+pub(crate) fn not_before(args: &MintArgs) -> Result<OffsetDateTime, MintError> {
     match &args.not_before {
         Some(text) => parse_rfc3339(text),
         None => Ok(today()),
     }
 }
 
-fn today() -> OffsetDateTime {
+pub(crate) fn today() -> OffsetDateTime {
     OffsetDateTime::now_utc().replace_time(Time::MIDNIGHT)
 }
 
 /// Writes the store, prints what changed, then checks the result.
+pub(crate) fn print_changes(changes: &[Change]) {
+    for change in changes {
+        match change {
+            Change::Wrote(file) if file.ends_with(".key") => {
+                println!("  {change} (private key, mode 0600: never commit it)")
+            }
+            _ => println!("  {change}"),
+        }
+    }
+}
+
 fn finish(mut store: CertStore) -> Result<ExitCode, StoreError> {
     let changes = store.write()?;
     if changes.is_empty() {
@@ -247,7 +274,7 @@ fn finish(mut store: CertStore) -> Result<ExitCode, StoreError> {
     check(&store)
 }
 
-fn check(store: &CertStore) -> Result<ExitCode, StoreError> {
+pub(crate) fn check(store: &CertStore) -> Result<ExitCode, StoreError> {
     let report = store.check(OffsetDateTime::now_utc());
     print_warnings(&report.warnings);
     if !report.keys_absent.is_empty() {
@@ -268,7 +295,7 @@ fn check(store: &CertStore) -> Result<ExitCode, StoreError> {
     }
 }
 
-fn print_warnings(warnings: &[Warning]) {
+pub(crate) fn print_warnings(warnings: &[Warning]) {
     for w in warnings {
         eprintln!("warning: {w}");
     }

@@ -47,15 +47,18 @@ pub fn load(path: &Utf8Path, place: &Place) -> meshgen::Result<Fleet> {
     })
 }
 
-/// Every cluster's certificate store, `<certs>/clusters/<name>/`.
+/// Every cluster's certificate store, `<certs>/clusters/<name>/`, after checking that
+/// they carry the fleet's anchor (`<certs>/ca.crt`).
 pub fn load_certs(fleet: &Fleet, certs_dir: &Utf8Path, place: &Place) -> meshgen::Result<BTreeMap<String, CertStore>> {
-    let mut stores = BTreeMap::new();
-    for name in fleet.names() {
-        let dir = meshgen::FleetOutput::dir_of(certs_dir, name);
-        let store = meshgen::load_certs(&dir)?.shown_as(place.shown(&dir));
-        stores.insert(name.to_owned(), store);
-    }
-    Ok(stores)
+    let certs =
+        meshgen::fleet::certs::FleetCerts::load(certs_dir, &place.shown(certs_dir), &fleet.names()).map_err(|e| {
+            meshgen::Error::Certs {
+                message: e.to_string(),
+                help: "mint the fleet's certificates with `cargo xtask certs init`".into(),
+            }
+        })?;
+    certs.check_shared_anchor()?;
+    Ok(certs.clusters)
 }
 
 pub fn render(args: &RenderArgs, place: &Place, fleet_file: &Utf8Path) -> meshgen::Result<ExitCode> {

@@ -4,6 +4,7 @@
 
 mod certs;
 mod fleet;
+mod fleet_certs;
 mod profile;
 mod reach;
 mod render;
