@@ -1,6 +1,6 @@
 //! Benchmarks of a full in-process render, of the `--check` comparison, and of how a
 //! render scales: with Dgraph's replica counts, and with the number of custom
-//! resources. Run with `cargo bench`; figures go in the session notes, never in tests.
+//! resources, and a fleet of many clusters. Run with `cargo bench`; figures go in the session notes, never in tests.
 //! Scaling is linear when doubling the input about doubles the time.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -145,7 +145,35 @@ spec:
 {% endfor %}
 "#;
 
-criterion_group!(render, benches, replicas, custom_resources);
+/// A fleet of N clusters in a ring, each linked to the next through its gateway, each
+/// exporting Dgraph: N = 10, 50 and 100, against the single-cluster render above. All
+/// cores render; linear when 10 times the clusters takes about 10 times as long.
+fn fleet(c: &mut Criterion) {
+    let now = OffsetDateTime::now_utc();
+    let mut group = c.benchmark_group("render a fleet of N clusters");
+    group.sample_size(10);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    for n in [10, 50, 100] {
+        let mut text = String::from("clusters:\n");
+        for i in 0..n {
+            let next = (i + 1) % n;
+            text.push_str(&format!(
+                "  - name: c{i}\n    values: [exported.yaml]\n    links: [{{to: c{next}, gatewayAddress: gw.c{next}.example}}]\n"
+            ));
+        }
+        let fleet = meshgen::Fleet::parse("fleet.yaml", &text, &mut |_, _| {
+            Ok(meshgen::ValuesSource::new("exported.yaml", "dgraph: {export: {mode: gateway}}"))
+        })
+        .expect("the fleet parses");
+        let stores = fleet.names().into_iter().map(|name| (name.to_owned(), certs())).collect();
+        group.bench_with_input(BenchmarkId::from_parameter(n), &stores, |b, stores| {
+            b.iter(|| fleet.render(&Renderer::new(), stores, now, threads, None).expect("render"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(render, benches, replicas, custom_resources, fleet);
 criterion_main!(render);
 
 /// The test-only certificate store, as the tests use.

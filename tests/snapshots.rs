@@ -44,6 +44,43 @@ fn configurations_show_what_they_change() {
     });
 }
 
+/// The example fleet (examples/fleet/), each cluster as what it changes relative to the
+/// default render, or, for a cluster that runs the multicluster extension, to the
+/// `multicluster-default-on` configuration (whose snapshot shows the extension): its
+/// Links, their controllers, its Dgraph export.
+#[test]
+fn the_example_fleet_shows_what_each_cluster_changes() {
+    let default = objects(&common::output(""));
+    let with_extension = objects(&common::output("multicluster: {enabled: true}"));
+    let path = camino::Utf8Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fleet/fleet.yaml"));
+    let dir = path.parent().unwrap_or(path);
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let fleet = meshgen::Fleet::parse("examples/fleet/fleet.yaml", &text, &mut |_, file| {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        Ok(meshgen::ValuesSource::new(format!("examples/fleet/{file}"), text))
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let certs = (fleet.names().into_iter())
+        .map(|n| (n.to_owned(), common::test_certs()))
+        .collect();
+    let output = fleet
+        .render(&meshgen::Renderer::new(), &certs, common::now(), 2, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (name, cluster) in output.clusters() {
+        let base = if cluster.values().multicluster.enabled {
+            &with_extension
+        } else {
+            &default
+        };
+        let review = review(base, &objects(cluster));
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path("../snapshots");
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!(format!("fleet-{name}"), review));
+    }
+}
+
 /// The parsed files of `generated/`, the lock file aside (its digests would only
 /// repeat which files changed).
 fn objects(output: &meshgen::Output) -> BTreeMap<String, Value> {
