@@ -162,12 +162,23 @@ fn fleet(c: &mut Criterion) {
             ));
         }
         let fleet = meshgen::Fleet::parse("fleet.yaml", &text, &mut |_, _| {
-            Ok(meshgen::ValuesSource::new("exported.yaml", "dgraph: {export: {mode: gateway}}"))
+            Ok(meshgen::ValuesSource::new(
+                "exported.yaml",
+                "dgraph: {export: {mode: gateway}}",
+            ))
         })
         .expect("the fleet parses");
-        let stores = fleet.names().into_iter().map(|name| (name.to_owned(), certs())).collect();
+        let stores = fleet
+            .names()
+            .into_iter()
+            .map(|name| (name.to_owned(), certs()))
+            .collect();
         group.bench_with_input(BenchmarkId::from_parameter(n), &stores, |b, stores| {
-            b.iter(|| fleet.render(&Renderer::new(), stores, now, threads, None).expect("render"))
+            b.iter(|| {
+                fleet
+                    .render(&Renderer::new(), stores, now, threads, None)
+                    .expect("render")
+            })
         });
     }
     group.finish();

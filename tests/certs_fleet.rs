@@ -1,5 +1,6 @@
 //! A fleet's certificates (meshgen::fleet::certs): one anchor, an issuer per cluster,
 //! and the anchor rotation across the fleet.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
