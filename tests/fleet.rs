@@ -252,3 +252,102 @@ fn credentials_are_a_pure_function_of_their_inputs() {
         assert!(err.to_string().contains(want), "{err}");
     }
 }
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReachTable {
+    cases: Vec<ReachCase>,
+}
+
+/// A question across the example fleet: each side is `CLUSTER:…`, as on the command line.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReachCase {
+    name: String,
+    from: String,
+    to: String,
+    /// `allowed` or `denied`; absent when `error` is given.
+    expect: Option<String>,
+    /// The deciding layer: Multicluster, NetworkPolicy or Linkerd.
+    layer: Option<String>,
+    /// Parts of the deciding rule, the NetworkPolicy rule and the route's rule.
+    rule: Option<String>,
+    network: Option<String>,
+    route: Option<String>,
+    /// A part of the error that refuses the question.
+    error: Option<String>,
+}
+
+/// `CLUSTER:REST` of a case.
+fn side<'a>(case: &str, text: &'a str) -> (&'a str, &'a str) {
+    text.split_once(':')
+        .unwrap_or_else(|| panic!("{case}: {text:?} names no cluster"))
+}
+
+#[test]
+fn reach_answers_across_the_clusters() {
+    let output = render(&example(), 2).unwrap_or_else(|e| panic!("{e}"));
+    let objects: BTreeMap<&str, Vec<meshgen::Manifest>> = (output.clusters().iter())
+        .map(|(name, c)| (name.as_str(), c.objects().cloned().collect()))
+        .collect();
+    insta::glob!("inputs/fleet-reach/*.yaml", |path| {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let tree = meshgen::yaml::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let table: ReachTable = serde_json::from_value(tree).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut out = String::from("| case | from | to | answer |\n|---|---|---|---|\n");
+        for case in &table.cases {
+            let (source, from) = side(&case.name, &case.from);
+            let (target, to) = side(&case.name, &case.to);
+            let query = meshgen::reach::Query::parse(from, to).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+            let answer = meshgen::reach::across(source, &objects[source], target, &objects[target], &query);
+            let shown = match (&answer, &case.error) {
+                (Err(e), Some(part)) => {
+                    let e = e.to_string();
+                    assert!(
+                        e.contains(part.as_str()),
+                        "{}: the error should contain {part:?}:\n{e}",
+                        case.name
+                    );
+                    assert!(e.contains("help:"), "{}: the error says what to do:\n{e}", case.name);
+                    format!("refused: {}", e.lines().next().unwrap_or_default())
+                }
+                (Ok(v), Some(_)) => panic!("{}: expected an error, got:\n{v}", case.name),
+                (Err(e), None) => panic!("{}: {e}", case.name),
+                (Ok(v), None) => {
+                    let word = if v.allowed() { "allowed" } else { "denied" };
+                    assert_eq!(Some(word), case.expect.as_deref(), "{}:\n{v}", case.name);
+                    if let Some(layer) = &case.layer {
+                        assert_eq!(v.deciding_layer(), layer, "{}:\n{v}", case.name);
+                    }
+                    let route = v.route.as_ref().map(|r| r.rule.as_str()).unwrap_or_default();
+                    for (what, rule, part) in [
+                        ("deciding rule", v.deciding().rule.as_str(), &case.rule),
+                        ("NetworkPolicy rule", v.network.rule.as_str(), &case.network),
+                        ("route", route, &case.route),
+                    ] {
+                        if let Some(part) = part {
+                            assert!(
+                                rule.contains(part.as_str()),
+                                "{}: the {what} should contain {part:?}:\n{v}",
+                                case.name
+                            );
+                        }
+                    }
+                    format!("{word} by {}: {}", v.deciding_layer(), v.deciding().rule)
+                }
+            };
+            out.push_str(&format!(
+                "| {} | `{}` | `{}` | {} |\n",
+                case.name,
+                case.from,
+                case.to,
+                shown.replace('|', "\\|")
+            ));
+        }
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path("../snapshots");
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!("fleet_reach", out));
+    });
+}

@@ -286,6 +286,17 @@ impl Cluster {
         labels
     }
 
+    /// A port of `w`'s pods by name, including the two the injector adds to a meshed pod
+    /// (`linkerd-proxy`, `linkerd-admin`), as Servers and NetworkPolicies may name them.
+    pub(crate) fn pod_named_port(&self, w: &Workload, name: &str) -> Option<u16> {
+        let proxy = match name {
+            "linkerd-proxy" => Some(self.mesh.inbound_port),
+            "linkerd-admin" => Some(self.mesh.admin_port),
+            _ => None,
+        };
+        w.named_port(name).or(proxy.filter(|_| self.is_meshed(w)))
+    }
+
     /// The mesh identity of a ServiceAccount.
     pub(crate) fn identity(&self, service_account: &str, namespace: &str) -> String {
         format!(

@@ -51,7 +51,7 @@ pub(crate) fn authorize(
         .filter(|s| s.spec.pod_selector.is_some() && matches(s.spec.pod_selector.as_ref(), labels))
         .filter(|s| match &s.spec.port {
             IntOrString::Int(n) => i32::from(port) == *n,
-            IntOrString::String(name) => target.named_port(name) == Some(port),
+            IntOrString::String(name) => cluster.pod_named_port(target, name) == Some(port),
         })
         .collect();
     // Upstream keeps the oldest Server when several select a port; a rendered tree

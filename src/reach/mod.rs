@@ -16,12 +16,14 @@ mod cluster;
 mod mesh;
 mod netpol;
 mod query;
+mod remote;
 mod selector;
 
 use std::fmt;
 
 pub use cluster::Cluster;
 pub use query::{From, PodSpec, Query, Target};
+pub use remote::across;
 
 use crate::bundles::traffic::MESHED_LABEL;
 /// The Dgraph and proxy ports the rules are about.
@@ -80,6 +82,9 @@ impl Step {
 pub struct Verdict {
     /// How the connection travels: which port the network sees, and with what identity.
     pub path: String,
+    /// Across clusters: whether the client's cluster mirrors the target at all, and how
+    /// (`None` within one cluster). When it denies, the other layers are never reached.
+    pub route: Option<Step>,
     /// What the NetworkPolicies decide.
     pub network: Step,
     /// `None` where no proxy stands in the way (unmeshed target, skipped port).
@@ -89,11 +94,16 @@ pub struct Verdict {
 impl Verdict {
     /// Whether both layers let the connection through.
     pub fn allowed(&self) -> bool {
-        self.network.allowed && self.mesh.as_ref().is_none_or(|m| m.allowed)
+        self.route.as_ref().is_none_or(|r| r.allowed)
+            && self.network.allowed
+            && self.mesh.as_ref().is_none_or(|m| m.allowed)
     }
 
     /// The rule that decides: the first layer that denies, else the last that allows.
     pub fn deciding(&self) -> &Step {
+        if let Some(route) = self.route.as_ref().filter(|r| !r.allowed) {
+            return route;
+        }
         match &self.mesh {
             _ if !self.network.allowed => &self.network,
             Some(mesh) => mesh,
@@ -101,9 +111,11 @@ impl Verdict {
         }
     }
 
-    /// `NetworkPolicy` or `Linkerd`: the layer of [`Self::deciding`].
+    /// `Multicluster`, `NetworkPolicy` or `Linkerd`: the layer of [`Self::deciding`].
     pub fn deciding_layer(&self) -> &'static str {
-        if !self.network.allowed || self.mesh.is_none() {
+        if self.route.as_ref().is_some_and(|r| !r.allowed) {
+            "Multicluster"
+        } else if !self.network.allowed || self.mesh.is_none() {
             "NetworkPolicy"
         } else {
             "Linkerd"
@@ -117,6 +129,12 @@ impl fmt::Display for Verdict {
         writeln!(f, "{word} by {}: {}", self.deciding_layer(), self.deciding().rule)?;
         writeln!(f, "  path: {}", self.path)?;
         let mark = |s: &Step| if s.allowed { "allowed" } else { "denied" };
+        if let Some(route) = &self.route {
+            writeln!(f, "  Multicluster: {}: {}", mark(route), route.rule)?;
+            if !route.allowed {
+                return Ok(());
+            }
+        }
         writeln!(f, "  NetworkPolicy: {}: {}", mark(&self.network), self.network.rule)?;
         match &self.mesh {
             Some(m) => writeln!(f, "  Linkerd: {}: {}", mark(m), m.rule),
@@ -166,6 +184,7 @@ impl Cluster {
                     Step::allow("the kubelet probes from the pod's own node, which NetworkPolicy always allows".into());
                 if !proxied {
                     return Ok(Verdict {
+                        route: None,
                         path: format!("the kubelet connects straight to port {port}; no proxy sees it"),
                         network,
                         mesh: None,
@@ -194,6 +213,7 @@ impl Cluster {
                     shown: "the kubelet",
                 };
                 return Ok(Verdict {
+                    route: None,
                     path: format!("the kubelet's probes enter the proxy on port {port} without identity"),
                     network,
                     mesh: Some(mesh::authorize(self, target, &target_labels, port, &client)?),
@@ -257,7 +277,7 @@ impl Cluster {
         };
 
         let peer = netpol::Peer {
-            namespace: &client.namespace,
+            namespace: Some(&client.namespace),
             labels: &client.labels,
             ip: client.ip,
             shown: &client.shown,
@@ -274,7 +294,12 @@ impl Cluster {
         } else {
             None
         };
-        Ok(Verdict { path, network, mesh })
+        Ok(Verdict {
+            path,
+            route: None,
+            network,
+            mesh,
+        })
     }
 
     fn target_port(&self, target: &cluster::Workload, text: &str) -> Result<u16, ReachError> {

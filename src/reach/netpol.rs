@@ -14,7 +14,8 @@ use super::Step;
 
 /// The sender of a connection, as the network sees it.
 pub(crate) struct Peer<'a> {
-    pub namespace: &'a str,
+    /// `None` for a pod of another cluster: only ipBlock rules can name it.
+    pub namespace: Option<&'a str>,
     pub labels: &'a Labels,
     pub ip: Option<IpAddr>,
     /// How the answer names it.
@@ -83,10 +84,14 @@ fn peer_matches(cluster: &Cluster, policy: &Named<NetworkPolicySpec>, p: &Networ
         let within = |cidr: &str| cidr.parse::<ipnet::IpNet>().is_ok_and(|net| net.contains(&ip));
         return within(&block.cidr) && !block.except.iter().flatten().any(|e| within(e));
     }
+    // Namespace and pod selectors pick pods of this cluster only.
+    let Some(namespace) = peer.namespace else {
+        return false;
+    };
     let namespace_ok = match &p.namespace_selector {
         // Without a namespaceSelector, a podSelector picks pods of the policy's own namespace.
-        None => peer.namespace == policy.namespace,
-        Some(selector) => matches(Some(selector), &cluster.namespace_labels(peer.namespace)),
+        None => namespace == policy.namespace,
+        Some(selector) => matches(Some(selector), &cluster.namespace_labels(namespace)),
     };
     let pod_ok = p.pod_selector.as_ref().is_none_or(|s| matches(Some(s), peer.labels));
     namespace_ok && pod_ok
@@ -104,14 +109,6 @@ fn port_matches(cluster: &Cluster, target: &Workload, p: &NetworkPolicyPort, por
         }
         // A named port is looked up among the selected pod's container ports,
         // including those of the proxy the injector adds.
-        Some(IntOrString::String(name)) => {
-            let proxy = match name.as_str() {
-                "linkerd-proxy" => Some(cluster.mesh.inbound_port),
-                "linkerd-admin" => Some(cluster.mesh.admin_port),
-                _ => None,
-            };
-            let proxy = proxy.filter(|_| cluster.is_meshed(target));
-            target.named_port(name).or(proxy) == Some(port)
-        }
+        Some(IntOrString::String(name)) => cluster.pod_named_port(target, name) == Some(port),
     }
 }
