@@ -184,6 +184,105 @@ fn unknown_clusters_and_a_second_init_are_refused() {
     );
 }
 
+/// Issuers minted elsewhere (here: by another fleet store) join a fleet that starts
+/// empty; the fleet adopts their anchor, without its key. Other anchors are refused.
+#[test]
+fn imported_issuers_join_the_fleet_only_under_its_anchor() {
+    use meshgen::certs::PemSource;
+    use meshgen::fleet::certs::IdentityPems;
+    let (_src_tmp, src_dir) = common::tempdir();
+    let source = minted(&src_dir);
+    let anchor = source.anchor.get("ca.crt").unwrap().to_owned();
+    let import = |certs: &mut FleetCerts, name: &str, anchors: &str, force: bool| {
+        let from = &source.clusters[name];
+        certs.import_identity(
+            name,
+            IdentityPems {
+                anchors: PemSource::new("anchors.crt", anchors),
+                issuer: PemSource::new("issuer.crt", from.get("issuer.crt").unwrap()),
+                issuer_key: PemSource::new("issuer.key", from.get("issuer.key").unwrap()),
+            },
+            settings()[name].clone(),
+            common::now(),
+            force,
+        )
+    };
+    let (_tmp, dir) = common::tempdir();
+    let mut certs = FleetCerts::load(&dir, "certs".into(), &NAMES).unwrap();
+    for name in NAMES {
+        import(&mut certs, name, &anchor, false).unwrap();
+    }
+    assert_eq!(certs.anchor.get("ca.crt"), Some(anchor.as_str()));
+    assert!(
+        certs.anchor.get("ca.key").is_none(),
+        "an imported anchor comes without its key"
+    );
+    for name in NAMES {
+        assert_eq!(
+            certs.clusters[name].get("issuer.crt"),
+            source.clusters[name].get("issuer.crt"),
+            "{name}"
+        );
+    }
+    certs.check_shared_anchor().unwrap();
+
+    // Another anchor, however valid its issuer, would split the fleet.
+    let (_other_tmp, other_dir) = common::tempdir();
+    let other = common::init(&other_dir);
+    let err = certs
+        .import_identity(
+            "west",
+            IdentityPems {
+                anchors: PemSource::new("other-anchors.crt", other.get("ca.crt").unwrap()),
+                issuer: PemSource::new("issuer.crt", other.get("issuer.crt").unwrap()),
+                issuer_key: PemSource::new("issuer.key", other.get("issuer.key").unwrap()),
+            },
+            StoreSettings::default(),
+            common::now(),
+            true,
+        )
+        .expect_err("a foreign anchor is refused");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("other-anchors.crt: these are not the fleet's trust anchors"),
+        "{text}"
+    );
+    // A second import without --force is refused, and the unknown cluster too.
+    assert!(import(&mut certs, "east", &anchor, false).is_err());
+    assert!(import(&mut certs, "east", &anchor, true).is_ok());
+    let err = certs
+        .import_identity(
+            "north",
+            IdentityPems {
+                anchors: PemSource::new("a", &anchor),
+                issuer: PemSource::new("b", &anchor),
+                issuer_key: PemSource::new("c", &anchor),
+            },
+            StoreSettings::default(),
+            common::now(),
+            false,
+        )
+        .expect_err("no such cluster");
+    assert!(err.to_string().contains("the fleet has no cluster `north`"), "{err}");
+    // With its webhooks minted (as `certs import` does), written, the imported fleet
+    // loads and checks as a minted one does.
+    for store in certs.clusters.values_mut() {
+        assert_eq!(
+            store
+                .mint_missing_webhooks(common::start(), &mut common::fresh)
+                .unwrap()
+                .len(),
+            5
+        );
+    }
+    certs.write().unwrap();
+    let loaded = FleetCerts::load(&dir, "certs".into(), &NAMES).unwrap();
+    loaded.check_shared_anchor().unwrap();
+    for (name, report) in loaded.check(common::now()) {
+        assert!(report.is_ok(), "{name}: {:?}", report.errors);
+    }
+}
+
 fn walk(dir: &camino::Utf8Path) -> Vec<String> {
     files(dir).into_keys().collect()
 }

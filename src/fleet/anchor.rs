@@ -15,6 +15,14 @@ pub(crate) fn check_shared(names: &[&str], stores: &[&CertStore]) -> Result<()> 
     };
     let want = anchors(first);
     for (name, store) in names.iter().zip(stores).skip(1) {
+        if store.trust_anchors().is_none() {
+            return Err(Error::Certs {
+                message: format!("cluster `{name}` has no trust anchor yet ({})", store.label("ca.crt")),
+                help: format!(
+                    "mint its issuer from the fleet's anchor with `cargo xtask certs init --cluster {name}`, or import one with `cargo xtask certs import --cluster {name}`"
+                ),
+            });
+        }
         if anchors(store) != want {
             let file = store
                 .trust_anchors()

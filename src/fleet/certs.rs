@@ -14,9 +14,20 @@ use time::OffsetDateTime;
 use super::CLUSTERS_DIR;
 use crate::certs::store::{CA_BUNDLE, CA_CRT, CA_KEY};
 use crate::certs::{
-    mint_trust_anchor, trust_bundle, AnchorRotation, CertStore, Change, CheckReport, KeySource, Role, StoreError,
-    StoreSettings, Validity, ANCHOR_LIFETIME,
+    mint_trust_anchor, trust_bundle, AnchorRotation, CertStore, Change, CheckReport, KeySource, PemSource, Role,
+    StoreError, StoreSettings, Validity, Warning, ANCHOR_LIFETIME,
 };
+
+/// What `certs import` brings for one cluster, as `linkerd install --identity-*-file` takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct IdentityPems<'a> {
+    /// The trust anchors (the fleet's bundle).
+    pub anchors: PemSource<'a>,
+    /// The cluster's issuer certificate, signed by one of them.
+    pub issuer: PemSource<'a>,
+    /// Its private key.
+    pub issuer_key: PemSource<'a>,
+}
 
 /// The anchor store and every cluster's store.
 #[derive(Debug, Clone)]
@@ -62,18 +73,12 @@ impl FleetCerts {
         name: &str,
         op: &mut dyn FnMut(&mut CertStore) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let anchor_crt = self.anchor.require(CA_CRT, Role::TrustAnchor)?.text.to_owned();
+        self.anchor.require(CA_CRT, Role::TrustAnchor)?;
         let key = self.anchor.require(CA_KEY, Role::TrustAnchorKey)?.text.to_owned();
-        let bundle = self.anchor.get(CA_BUNDLE).map(str::to_owned);
-        let validity = self.anchor.record().windows.get(CA_CRT).copied();
+        self.carry_anchor(name)?;
         let Some(store) = self.clusters.get_mut(name) else {
             return Ok(());
         };
-        store.set_cert(CA_CRT, &anchor_crt, validity);
-        match &bundle {
-            Some(b) => store.set_cert(CA_BUNDLE, b, None),
-            None => store.remove(CA_BUNDLE),
-        }
         store.set(CA_KEY, key);
         let result = op(store);
         store.remove(CA_KEY);
@@ -121,6 +126,70 @@ impl FleetCerts {
                 store.rotate_issuer(not_before, &mut |f| keys(&format!("{prefix}{f}")))?;
                 store.renew_webhooks(not_before, &mut |f| keys(&format!("{prefix}{f}")))
             })?;
+        }
+        Ok(())
+    }
+
+    /// Takes over an issuer minted elsewhere for cluster `name`, as the single-store
+    /// [`CertStore::import_identity`] does, after checking that `anchors` are the
+    /// fleet's bundle: one cluster trusting other anchors would break every Link. A
+    /// fleet without an anchor adopts `anchors` (without a key, so that only
+    /// imported issuers can join it). The cluster then carries the fleet's anchor
+    /// files verbatim, as every other operation leaves it.
+    ///
+    /// # Errors
+    /// An unknown cluster, anchors that are not the fleet's, and the import's own.
+    pub fn import_identity(
+        &mut self,
+        name: &str,
+        pems: IdentityPems<'_>,
+        settings: StoreSettings,
+        now: OffsetDateTime,
+        force: bool,
+    ) -> Result<Vec<Warning>, StoreError> {
+        let IdentityPems {
+            anchors,
+            issuer,
+            issuer_key,
+        } = pems;
+        self.selected(Some(name))?;
+        let fleet = self
+            .anchor
+            .trust_anchors()
+            .map(|p| (p.label.to_owned(), p.text.to_owned()));
+        if let Some((label, text)) = &fleet {
+            if trust_bundle(&[anchors])? != trust_bundle(&[PemSource::new(label, text)])? {
+                return Err(StoreError::State {
+                    file: anchors.label.to_owned(),
+                    message: format!(
+                        "these are not the fleet's trust anchors ({label}), and every cluster must trust the same ones; \
+                         import an issuer signed by the fleet's anchor, or mint one with `cargo xtask certs init --cluster {name} --force`"
+                    ),
+                });
+            }
+        }
+        let Some(store) = self.clusters.get_mut(name) else {
+            return Ok(Vec::new());
+        };
+        let warnings = store.import_identity(anchors, issuer, issuer_key, settings, now, force)?;
+        if fleet.is_none() {
+            self.anchor.set_cert(CA_CRT, anchors.text, None);
+        }
+        self.carry_anchor(name)?;
+        Ok(warnings)
+    }
+
+    /// Copies the fleet's `ca.crt` (and `ca-bundle.crt`, or its absence) into cluster `name`.
+    fn carry_anchor(&mut self, name: &str) -> Result<(), StoreError> {
+        let anchor_crt = self.anchor.require(CA_CRT, Role::TrustAnchor)?.text.to_owned();
+        let bundle = self.anchor.get(CA_BUNDLE).map(str::to_owned);
+        let validity = self.anchor.record().windows.get(CA_CRT).copied();
+        if let Some(store) = self.clusters.get_mut(name) {
+            store.set_cert(CA_CRT, &anchor_crt, validity);
+            match &bundle {
+                Some(b) => store.set_cert(CA_BUNDLE, b, None),
+                None => store.remove(CA_BUNDLE),
+            }
         }
         Ok(())
     }
@@ -250,10 +319,20 @@ impl FleetCerts {
 
     /// Fails unless the fleet's store and every cluster carry the same anchors.
     pub fn check_shared_anchor(&self) -> crate::Result<()> {
+        self.check_anchor_of(None)
+    }
+
+    /// As [`Self::check_shared_anchor`], for one cluster (`Some`) or all (`None`):
+    /// a command on one cluster of a fleet still being set up checks only that one.
+    pub fn check_anchor_of(&self, only: Option<&str>) -> crate::Result<()> {
         let mut names = vec!["(the fleet's anchor)"];
-        names.extend(self.clusters.keys().map(String::as_str));
         let mut stores = vec![&self.anchor];
-        stores.extend(self.clusters.values());
+        for (name, store) in &self.clusters {
+            if only.is_none_or(|o| o == name) {
+                names.push(name);
+                stores.push(store);
+            }
+        }
         super::anchor::check_shared(&names, &stores)
     }
 

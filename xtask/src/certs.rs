@@ -99,25 +99,25 @@ pub(crate) struct InitArgs {
 #[derive(Args)]
 pub(crate) struct ImportArgs {
     #[command(flatten)]
-    dir: DirArgs,
-    /// PEM trust anchor(s), as `--identity-trust-anchors-file`.
+    pub(crate) dir: DirArgs,
+    /// PEM trust anchor(s), as `--identity-trust-anchors-file`. In a fleet, the fleet's.
     #[arg(long = "trust-anchors", value_name = "FILE")]
-    trust_anchors: Utf8PathBuf,
+    pub(crate) trust_anchors: Utf8PathBuf,
     /// PEM issuer certificate, as `--identity-issuer-certificate-file`.
     #[arg(long = "issuer-cert", value_name = "FILE")]
-    issuer_cert: Utf8PathBuf,
+    pub(crate) issuer_cert: Utf8PathBuf,
     /// PEM issuer key (PKCS#8 or SEC1), as `--identity-issuer-key-file`.
     #[arg(long = "issuer-key", value_name = "FILE")]
-    issuer_key: Utf8PathBuf,
+    pub(crate) issuer_key: Utf8PathBuf,
     /// Trust domain the issuer name must match; default: as recorded in validity.yaml, else cluster.local.
     #[arg(long = "trust-domain")]
-    trust_domain: Option<String>,
+    pub(crate) trust_domain: Option<String>,
     /// Linkerd namespace the issuer name must match; default: as recorded, else linkerd.
     #[arg(long)]
-    namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// Replace an existing trust anchor and issuer.
     #[arg(long)]
-    force: bool,
+    pub(crate) force: bool,
 }
 
 #[derive(Args)]
@@ -226,7 +226,7 @@ fn load(dir: &DirArgs, place: &Place) -> Result<CertStore, StoreError> {
     Ok(CertStore::load(&path)?.shown_as(place.shown(&path)))
 }
 
-fn read(path: &Utf8Path) -> Result<String, StoreError> {
+pub(crate) fn read(path: &Utf8Path) -> Result<String, StoreError> {
     std::fs::read_to_string(path).map_err(|source| StoreError::Io {
         path: path.to_string(),
         action: "cannot read",

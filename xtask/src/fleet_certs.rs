@@ -7,11 +7,13 @@ use std::process::ExitCode;
 
 use camino::Utf8Path;
 use meshgen::certs::time::OffsetDateTime;
-use meshgen::certs::{KeyPair, StoreError, StoreSettings};
-use meshgen::fleet::certs::FleetCerts;
+use meshgen::certs::{KeyPair, PemSource, StoreError, StoreSettings};
+use meshgen::fleet::certs::{FleetCerts, IdentityPems};
 use meshgen::Renderer;
 
-use crate::certs::{not_before, print_changes, print_warnings, CertsArgs, CertsCommand, DirArgs, RotationStep};
+use crate::certs::{
+    not_before, print_changes, print_warnings, read, today, CertsArgs, CertsCommand, DirArgs, RotationStep,
+};
 use crate::Place;
 
 fn state(file: &str, message: String) -> StoreError {
@@ -31,27 +33,66 @@ pub fn dispatch(args: &CertsArgs, place: &Place, fleet_file: &Utf8Path) -> Resul
         CertsCommand::Check(a) => dir(a),
         CertsCommand::RotateIssuer(a) | CertsCommand::RenewWebhooks(a) => dir(&a.dir),
         CertsCommand::RotateAnchor(a) => dir(&a.mint.dir),
-        CertsCommand::Import(_) => {
-            return Err(state(
-                &shown_fleet,
-                "`certs import` does not take a fleet yet: import into one cluster's store with `--dir certs/clusters/NAME` (no --fleet), with the fleet's anchor as --trust-anchors".into(),
-            ))
-        }
+        CertsCommand::Import(a) => dir(&a.dir),
     };
     let mut certs = FleetCerts::load(&dir, &place.shown(&dir), &fleet.names())?;
     let fresh = &mut |_: &str| KeyPair::generate();
+    // Each cluster's trust domain and namespaces, from its values.
+    let settings_of = |name: &str| -> Result<StoreSettings, StoreError> {
+        let base = Renderer::from_checkout(&place.root).map_err(|e| state(&shown_fleet, e.to_string()))?;
+        let v = fleet
+            .values(&base, name)
+            .map_err(|e| state(&shown_fleet, e.to_string()))?;
+        Ok(StoreSettings::new(
+            &v.linkerd.trust_domain,
+            &v.linkerd.namespace,
+            &v.viz.namespace,
+        )?)
+    };
     match &args.command {
         CertsCommand::Init(a) => {
-            let base = Renderer::from_checkout(&place.root).map_err(|e| state(&shown_fleet, e.to_string()))?;
             let mut settings = BTreeMap::new();
             for name in fleet.names() {
-                let v = fleet
-                    .values(&base, name)
-                    .map_err(|e| state(&shown_fleet, e.to_string()))?;
-                let s = StoreSettings::new(&v.linkerd.trust_domain, &v.linkerd.namespace, &v.viz.namespace)?;
-                settings.insert(name.to_owned(), s);
+                settings.insert(name.to_owned(), settings_of(name)?);
             }
             certs.init(&settings, only, not_before(&a.mint)?, a.force, fresh)?;
+        }
+        CertsCommand::Import(a) => {
+            let Some(name) = only else {
+                return Err(state(
+                    &shown_fleet,
+                    "`certs import` in a fleet takes one cluster's issuer: pass --cluster NAME".into(),
+                ));
+            };
+            if a.trust_domain.is_some() || a.namespace.is_some() {
+                return Err(state(
+                    &shown_fleet,
+                    format!("in a fleet, cluster {name}'s trust domain and Linkerd namespace come from its values; drop --trust-domain and --namespace"),
+                ));
+            }
+            let (anchors, cert, key) = (read(&a.trust_anchors)?, read(&a.issuer_cert)?, read(&a.issuer_key)?);
+            let warnings = certs.import_identity(
+                name,
+                IdentityPems {
+                    anchors: PemSource::new(a.trust_anchors.as_str(), &anchors),
+                    issuer: PemSource::new(a.issuer_cert.as_str(), &cert),
+                    issuer_key: PemSource::new(a.issuer_key.as_str(), &key),
+                },
+                settings_of(name)?,
+                OffsetDateTime::now_utc(),
+                a.force,
+            )?;
+            print_warnings(&warnings);
+            // As for a single store: a render needs every webhook's certificate too.
+            if let Some(store) = certs.clusters.get_mut(name) {
+                let minted = store.mint_missing_webhooks(today(), fresh)?;
+                if !minted.is_empty() {
+                    println!(
+                        "minted webhook certificates for {} (none were present)",
+                        minted.join(", ")
+                    );
+                }
+            }
         }
         CertsCommand::Check(_) => return Ok(check(&certs, only)),
         CertsCommand::RotateIssuer(a) => certs.rotate_issuer(only, not_before(a)?, fresh)?,
@@ -67,7 +108,6 @@ pub fn dispatch(args: &CertsArgs, place: &Place, fleet_file: &Utf8Path) -> Resul
             (RotationStep::Start, None) => certs.start_anchor_rotation(not_before(&a.mint)?, fresh)?,
             (RotationStep::Finish, None) => certs.finish_anchor_rotation()?,
         },
-        CertsCommand::Import(_) => unreachable!("refused above"),
     }
     let changes = certs.write()?;
     if changes.is_empty() {
@@ -89,12 +129,15 @@ fn check(certs: &FleetCerts, only: Option<&str>) -> ExitCode {
         }
         ok &= report.is_ok();
     }
-    if let Err(e) = certs.check_shared_anchor() {
+    if let Err(e) = certs.check_anchor_of(only) {
         eprintln!("error: {e}");
         ok = false;
     }
     if ok {
-        println!("{}: fleet certificates OK", certs.anchor.label(""));
+        match only {
+            Some(name) => println!("{}: cluster {name}'s certificates OK", certs.anchor.label("")),
+            None => println!("{}: fleet certificates OK", certs.anchor.label("")),
+        }
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
