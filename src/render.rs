@@ -269,6 +269,57 @@ fn starts_like_private_key(run: &str) -> bool {
 mod tests {
     use super::{check_annotation_size, holds_key_material};
 
+    /// The YAML fast path (`crate::yaml::events`) takes every template's output, on the
+    /// default values and on every test configuration, and reads it exactly as
+    /// serde-saphyr does; a template that makes it step aside costs the render time.
+    #[test]
+    fn template_output_takes_the_fast_yaml_path_and_reads_as_serde_saphyr_does() {
+        let root = camino::Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let certs = crate::CertStore::load(&root.join("tests/fixtures/store")).expect("the test store");
+        let templates = crate::TemplateSet::embedded();
+        let env = templates.environment().expect("templates parse");
+        let mut configs: Vec<_> = std::fs::read_dir(root.join("tests/configs"))
+            .expect("tests/configs")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        configs.sort();
+        let (mut checked, mut aside) = (0, Vec::new());
+        for config in std::iter::once(None).chain(configs.iter().map(Some)) {
+            let overlays: Vec<crate::ValuesSource> = config
+                .iter()
+                .map(|p| crate::ValuesSource::new(p.display().to_string(), std::fs::read_to_string(p).expect("read")))
+                .collect();
+            let values = crate::Values::with_overlays(&overlays).expect("values");
+            let Ok(context) = crate::bundles::Context::new(&values, &certs) else {
+                continue;
+            };
+            let context = minijinja::Value::from(minijinja::value::Serde(context));
+            for file in templates.object_templates() {
+                let bundle = file.name.split_once('/').map_or("", |(b, _)| b);
+                if !crate::bundles::is_rendered(bundle, &values) {
+                    continue;
+                }
+                let text = env
+                    .get_template(&file.name)
+                    .and_then(|t| t.render(&context))
+                    .expect("renders");
+                let slow: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).expect("valid YAML");
+                let slow: Vec<_> = slow.into_iter().filter(|d| !d.is_null()).collect();
+                match crate::yaml::events::parse_stream(&text) {
+                    Some(fast) => assert!(fast == slow, "{} with {config:?} reads otherwise", file.name),
+                    None => aside.push(format!("{} with {config:?}", file.name)),
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 200, "only {checked} template renders were compared");
+        assert!(
+            aside.is_empty(),
+            "the fast path stepped aside for:\n{}",
+            aside.join("\n")
+        );
+    }
+
     #[test]
     fn oversized_annotations_are_never_written() {
         let body = |size: usize| {

@@ -10,6 +10,8 @@
 
 use serde_json::{Map, Value};
 
+pub(crate) mod events;
+
 /// Parses one YAML document into a JSON value, keeping key order.
 /// Duplicate keys are an error (serde-saphyr's default policy).
 pub fn parse(text: &str) -> Result<Value, String> {
@@ -110,6 +112,9 @@ fn describe(err: &serde_saphyr::Error, name: Option<&str>) -> SyntaxError {
 
 /// Parses a stream of YAML documents (separated by `---`); empty documents are dropped.
 pub fn parse_stream(text: &str) -> Result<Vec<Value>, String> {
+    if let Some(docs) = events::parse_stream(text) {
+        return Ok(docs);
+    }
     let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| describe(&e, None).message)?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }
