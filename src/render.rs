@@ -229,12 +229,18 @@ fn holds_key_material(text: &str) -> bool {
         "SSVZBVEUgS0VZIEJMT0NL",
         "QUklWQVRFIEtFWSBCTE9DS",
     ];
-    MARKERS.iter().any(|m| text.contains(m)) || base64_runs(text).any(starts_like_private_key)
+    // One pass for all markers (the regex crate searches an alternation of literals
+    // with Aho-Corasick) rather than one `contains` per marker: every file goes through here.
+    static ANY_MARKER: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        let alternation: Vec<String> = MARKERS.iter().map(|m| regex::escape(m)).collect();
+        regex::bytes::Regex::new(&alternation.join("|")).expect("escaped literals form a valid regex")
+    });
+    ANY_MARKER.is_match(text.as_bytes()) || base64_runs(text.as_bytes()).any(starts_like_private_key)
 }
 
 /// Maximal runs of base64 characters long enough to hold a DER key header.
-fn base64_runs(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '='))
+fn base64_runs(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    text.split(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
         .filter(|run| run.len() >= 16)
 }
 
@@ -245,11 +251,14 @@ fn base64_runs(text: &str) -> impl Iterator<Item = &str> {
 /// a SEQUENCE inside the SEQUENCE, so they never match. Hand-written rather than a
 /// full `pkcs8`/`sec1` parse: a body may be cut at a line break, and the header is
 /// enough to refuse it.
-fn starts_like_private_key(run: &str) -> bool {
+fn starts_like_private_key(run: &[u8]) -> bool {
     use base64ct::{Base64Unpadded, Encoding};
-    let head = &run[..run.len().min(32) / 4 * 4];
+    let mut head = &run[..run.len().min(32) / 4 * 4];
+    while let [rest @ .., b'='] = head {
+        head = rest;
+    }
     let mut buf = [0u8; 24];
-    let Ok(der) = Base64Unpadded::decode(head.trim_end_matches('='), &mut buf) else {
+    let Ok(der) = Base64Unpadded::decode(head, &mut buf) else {
         return false;
     };
     let Some((&0x30, rest)) = der.split_first() else {

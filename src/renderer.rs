@@ -160,12 +160,14 @@ pub struct Written {
 }
 
 impl Output {
-    pub(crate) fn new(values: Values, rendered: Rendered, warnings: Vec<Warning>) -> Self {
-        let secrets = (!rendered.secrets.is_empty()).then(|| Tree::private(rendered.secrets.clone()));
+    pub(crate) fn new(values: Values, mut rendered: Rendered, warnings: Vec<Warning>) -> Self {
+        // The trees take the file texts; `rendered` keeps the objects.
+        let files = std::mem::take(&mut rendered.files);
+        let secrets = std::mem::take(&mut rendered.secrets);
         Self {
             values,
-            generated: Tree::public(rendered.files.clone()),
-            secrets,
+            generated: Tree::public(files),
+            secrets: (!secrets.is_empty()).then(|| Tree::private(secrets)),
             rendered,
             warnings,
             certs_dir: None,
