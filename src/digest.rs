@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 /// Lowercase hex of `bytes`.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    base16ct::lower::encode_string(bytes)
 }
 
 /// Lowercase hex of the SHA-256 of `data`.

@@ -1,5 +1,7 @@
 //! One Kubernetes object: identified, schema-checked and written as canonical YAML.
 
+use std::sync::Arc;
+
 use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
@@ -23,8 +25,10 @@ pub struct Manifest {
     pub name: String,
     /// Its `metadata.namespace`; `None` for a cluster-scoped object.
     pub namespace: Option<String>,
-    /// The object as the template wrote it, keys in template order.
-    pub body: Json,
+    /// The object as the template wrote it, keys in template order. Shared, because
+    /// the constant objects (the CRDs, about half the output's bytes) are built once
+    /// per process and every render hands out the same body.
+    pub body: Arc<Json>,
 }
 
 impl Manifest {
@@ -57,7 +61,7 @@ impl Manifest {
             kind,
             name,
             namespace,
-            body,
+            body: Arc::new(body),
         })
     }
 

@@ -68,16 +68,45 @@ pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Re
         render_template(env, &context, bundle, &file.name)
     });
     for output in outputs {
-        for (manifest, text) in output? {
-            rendered.file(manifest, text, &mut origin)?;
+        for object in output? {
+            rendered.file(object, &mut origin)?;
         }
     }
-    for (manifest, text) in crd_files(values)?.iter() {
-        rendered.file(manifest.clone(), text.clone(), &mut origin)?;
+    for object in crd_files(values)?.iter() {
+        rendered.file(object.clone(), &mut origin)?;
     }
     rendered.manifests.sort_by(crate::order::apply_order);
     rendered.files.extend(crate::kustomize::files(&rendered.manifests));
     Ok(rendered)
+}
+
+/// An object that passed every check that needs no other object, with its file.
+#[derive(Clone)]
+struct Checked {
+    manifest: Manifest,
+    path: String,
+    text: String,
+}
+
+impl Checked {
+    /// Checks `manifest` on its own (its schema, its annotations' size, and that no key
+    /// material sits outside a Secret) and writes its file. This is most of a render's
+    /// work, so it runs on the template's thread; what needs every object (a file
+    /// written twice, the apply order) is left to [`Rendered::file`].
+    fn new(manifest: Manifest) -> Result<Self> {
+        manifest.check()?;
+        check_annotation_size(&manifest)?;
+        let text = manifest.to_file();
+        // Defence in depth: only Secrets may carry keys, and they never reach generated/.
+        if !manifest.is_private() && holds_key_material(&text) {
+            return Err(Error::KeyMaterial { object: manifest.id() });
+        }
+        Ok(Self {
+            path: manifest.file_name(),
+            manifest,
+            text,
+        })
+    }
 }
 
 /// One template's objects, each checked and written as its file's text.
@@ -86,7 +115,7 @@ fn render_template(
     context: &Value,
     bundle: &str,
     name: &str,
-) -> Result<Vec<(Manifest, String)>> {
+) -> Result<Vec<Checked>> {
     let text = env
         .get_template(name)
         .and_then(|t| t.render(context))
@@ -96,12 +125,7 @@ fn render_template(
         message: format!("rendered text is not valid YAML: {message}"),
     })?;
     docs.into_iter()
-        .map(|doc| {
-            let manifest = Manifest::from_json(bundle, name, doc)?;
-            manifest.check()?;
-            let text = manifest.to_file();
-            Ok((manifest, text))
-        })
+        .map(|doc| Checked::new(Manifest::from_json(bundle, name, doc)?))
         .collect()
 }
 
@@ -140,26 +164,22 @@ pub(crate) fn parallel_map_on<T: Sync, R: Send>(threads: usize, items: &[T], f: 
 /// The CRD objects for `values`, checked and written once per process. They are built
 /// in Rust (src/crds) and constant but for the control plane's namespace and version,
 /// so every later render with the same [`crate::crds::key`] reuses them.
-fn crd_files(values: &Values) -> Result<Arc<Vec<(Manifest, String)>>> {
-    static CACHE: crate::memo::Memo<String, Arc<Vec<(Manifest, String)>>> = crate::memo::Memo::new();
+fn crd_files(values: &Values) -> Result<Arc<Vec<Checked>>> {
+    static CACHE: crate::memo::Memo<String, Arc<Vec<Checked>>> = crate::memo::Memo::new();
     CACHE.get_or_try(crate::crds::key(values), || {
-        let mut files = Vec::new();
-        for crd in crate::crds::all(values) {
-            let manifest = Manifest::from_json(crate::crds::BUNDLE, crate::crds::ORIGIN, crd)?;
-            manifest.check()?;
-            let text = manifest.to_file();
-            files.push((manifest, text));
-        }
-        Ok(Arc::new(files))
+        let files: Result<Vec<Checked>> = crate::crds::all(values)
+            .into_iter()
+            .map(|crd| Checked::new(Manifest::from_json(crate::crds::BUNDLE, crate::crds::ORIGIN, crd)?))
+            .collect();
+        Ok(Arc::new(files?))
     })
 }
 
 impl Rendered {
     /// Files a checked object with its text; `origin` maps each output path to the
     /// template (or source) that produced it, so that two objects never share a file.
-    fn file(&mut self, manifest: Manifest, text: String, origin: &mut BTreeMap<String, String>) -> Result<()> {
-        check_annotation_size(&manifest)?;
-        let path = manifest.file_name();
+    fn file(&mut self, object: Checked, origin: &mut BTreeMap<String, String>) -> Result<()> {
+        let Checked { manifest, path, text } = object;
         if let Some(first) = origin.insert(path.clone(), manifest.template.clone()) {
             return Err(Error::DuplicateObject {
                 file: path,
@@ -169,9 +189,6 @@ impl Rendered {
         }
         let tree = if manifest.is_private() {
             &mut self.secrets
-        } else if holds_key_material(&text) {
-            // Defence in depth: only Secrets may carry keys, and they never reach generated/.
-            return Err(Error::KeyMaterial { object: manifest.id() });
         } else {
             &mut self.files
         };

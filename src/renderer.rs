@@ -127,8 +127,15 @@ impl Renderer {
             message: "no certificate store was given".into(),
             help: "call Renderer::certs or Renderer::certs_dir before rendering".into(),
         })?;
-        let report = crate::check_certs(certs, now)?;
-        let rendered = render(&values, certs, &self.templates)?;
+        // The certificate check (signatures, chains) needs nothing from the render, so
+        // it runs alongside; its error, if any, is still the one reported.
+        let (report, rendered) = std::thread::scope(|scope| {
+            let checking = scope.spawn(|| crate::check_certs(certs, now));
+            let rendered = render(&values, certs, &self.templates);
+            let report = checking.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (report, rendered)
+        });
+        let (report, rendered) = (report?, rendered?);
         let mut output = Output::new(values, rendered, report.warnings);
         output.certs_dir = Some(certs.dir().to_owned());
         Ok(output)

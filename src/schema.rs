@@ -128,7 +128,7 @@ fn custom_resource(m: &Manifest, schema: &Json) -> Result<()> {
 }
 
 fn round_trip<T: DeserializeOwned + Serialize>(m: &Manifest) -> Result<()> {
-    let typed: T = serde_path_to_error::deserialize(&m.body).map_err(|e| Error::Schema {
+    let typed: T = serde_path_to_error::deserialize(&*m.body).map_err(|e| Error::Schema {
         object: m.id(),
         path: e.path().to_string(),
         message: e.inner().to_string(),

@@ -14,7 +14,7 @@ fn rendered_profile(overlay: &str) -> Option<Json> {
     let found = output
         .objects()
         .find(|m| m.kind == "ServiceProfile" && m.file_name() == PROFILE);
-    found.map(|m| m.body.clone())
+    found.map(|m| (*m.body).clone())
 }
 
 fn routes(profile: &Json) -> Vec<Json> {

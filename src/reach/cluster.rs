@@ -464,7 +464,7 @@ fn named<T>(m: &Manifest, spec: T) -> Named<T> {
 }
 
 fn typed<T: DeserializeOwned>(m: &Manifest) -> Result<T, ReachError> {
-    serde_json::from_value(m.body.clone()).map_err(|e| ReachError::Model {
+    T::deserialize(&*m.body).map_err(|e| ReachError::Model {
         object: m.id(),
         message: e.to_string(),
     })

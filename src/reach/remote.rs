@@ -311,7 +311,7 @@ fn services(objects: &[Manifest], namespace: &str) -> Result<Vec<(String, Servic
     objects
         .iter()
         .filter(|m| m.kind == "Service" && m.api_version == "v1" && m.namespace.as_deref() == Some(namespace))
-        .map(|m| Ok((m.name.clone(), parse(m, m.body.clone())?)))
+        .map(|m| Ok((m.name.clone(), parse(m, (*m.body).clone())?)))
         .collect()
 }
 
