@@ -145,15 +145,18 @@ pub(crate) fn parallel_map_on<T: Sync, R: Send>(threads: usize, items: &[T], f: 
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let work = || loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(item) = items.get(i) else { break };
+        let result = f(item);
+        *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+    };
     std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let result = f(item);
-                *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
-            });
+        // The calling thread is one of the workers rather than waiting for them.
+        for _ in 1..threads {
+            scope.spawn(work);
         }
+        work();
     });
     slots
         .into_iter()

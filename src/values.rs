@@ -14,6 +14,8 @@ pub mod tracing;
 pub mod traffic;
 pub mod viz;
 
+use std::sync::Arc;
+
 use camino::Utf8Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -80,7 +82,7 @@ pub struct Values {
 
 /// The parsed sources, in merge order.
 #[derive(Debug, Clone, Default)]
-struct Origins(Vec<(String, Json)>);
+struct Origins(Vec<(String, Arc<Json>)>);
 
 /// One values document and the name it is reported under.
 #[derive(Debug, Clone)]
@@ -189,7 +191,7 @@ impl Values {
 
     /// An error about the key at dotted `path`, naming the values file that set it.
     pub(crate) fn error(&self, path: &str, message: &str, help: &str) -> Error {
-        let trees: Vec<(&str, Json)> = (self.origins.0.iter())
+        let trees: Vec<(&str, Arc<Json>)> = (self.origins.0.iter())
             .map(|(name, tree)| (name.as_str(), tree.clone()))
             .collect();
         Error::Values {
@@ -339,7 +341,22 @@ fn moved_key(path: &str) -> Option<&'static str> {
     }
 }
 
-fn parse_tree(source: &ValuesSource) -> Result<Json> {
+/// `source` as a tree. The compiled-in defaults are the base of every render, and a
+/// library caller, a benchmark or a fleet renders many times, so they are parsed once
+/// per process (the parse was a fifth of a render's serial part).
+fn parse_tree(source: &ValuesSource) -> Result<Arc<Json>> {
+    static DEFAULTS: std::sync::OnceLock<Arc<Json>> = std::sync::OnceLock::new();
+    if source.text != crate::DEFAULT_VALUES {
+        return parse_tree_uncached(source).map(Arc::new);
+    }
+    if let Some(tree) = DEFAULTS.get() {
+        return Ok(tree.clone());
+    }
+    let tree = Arc::new(parse_tree_uncached(source)?);
+    Ok(DEFAULTS.get_or_init(|| tree).clone())
+}
+
+fn parse_tree_uncached(source: &ValuesSource) -> Result<Json> {
     let tree = yaml::parse_named(&source.text, &source.name).map_err(|e| Error::ValuesSyntax {
         file: source.name.clone(),
         message: e.message,
@@ -376,7 +393,7 @@ fn merge(base: &mut Json, overlay: &Json) {
 }
 
 /// The last file that sets the deepest existing prefix of `path` is the one to fix.
-fn blame(trees: &[(&str, Json)], path: &str) -> String {
+fn blame(trees: &[(&str, Arc<Json>)], path: &str) -> String {
     let segments = split_path(path);
     let depth = |tree: &Json| {
         let mut node = tree;
