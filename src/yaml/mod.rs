@@ -10,6 +10,7 @@
 
 use serde_json::{Map, Value};
 
+pub(crate) mod block;
 pub(crate) mod events;
 
 /// Parses one YAML document into a JSON value, keeping key order.
@@ -112,7 +113,7 @@ fn describe(err: &serde_saphyr::Error, name: Option<&str>) -> SyntaxError {
 
 /// Parses a stream of YAML documents (separated by `---`); empty documents are dropped.
 pub fn parse_stream(text: &str) -> Result<Vec<Value>, String> {
-    if let Some(docs) = events::parse_stream(text) {
+    if let Some(docs) = block::parse_stream(text).or_else(|| events::parse_stream(text)) {
         return Ok(docs);
     }
     let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| describe(&e, None).message)?;
