@@ -64,10 +64,16 @@ pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Re
     // Each template is rendered, parsed, checked and written on its own, so they run in
     // parallel; the results are then filed in template order, and the first error in that
     // order is the one reported, so neither bytes nor errors depend on the thread count.
-    let outputs = parallel_map(&work, |(bundle, file)| {
-        render_template(env, &context, bundle, &file.name)
+    // The largest templates go first, so that the threads finish together rather than
+    // one of them starting the control plane's Deployments last.
+    let mut by_size: Vec<usize> = (0..work.len()).collect();
+    by_size.sort_by_key(|&i| std::cmp::Reverse(work[i].1.source.len()));
+    let mut outputs: Vec<(usize, Result<Vec<Checked>>)> = parallel_map(&by_size, |&i| {
+        let (bundle, file) = work[i];
+        (i, render_template(env, &context, bundle, &file.name))
     });
-    for output in outputs {
+    outputs.sort_by_key(|(i, _)| *i);
+    for (_, output) in outputs {
         for object in output? {
             rendered.file(object, &mut origin)?;
         }

@@ -145,36 +145,42 @@ impl Values {
         for (_, tree) in &trees {
             merge(&mut merged, tree);
         }
-        let mut values: Values = serde_path_to_error::deserialize(merged).map_err(|e| {
-            let path = e.path().to_string();
-            // serde names Rust types; a values author thinks in YAML.
-            let message = e
-                .inner()
-                .to_string()
-                .replace("expected u32", "expected a whole number")
-                .replace("expected u16", "expected a port number");
-            let help = if message.starts_with("invalid type: boolean") {
-                "YAML reads on/off/yes/no/true/false as booleans; quote the value, e.g. \"on\"".to_string()
-            } else if path.starts_with("multicluster.controllers[") && message.contains("untagged enum") {
-                multicluster::CONTROLLER_FORMS.to_string()
-            } else if let Some(moved) = moved_key(&path) {
-                moved.to_string()
-            } else if message.starts_with("unknown field") {
-                "remove the key or fix its spelling; the allowed keys are listed above".to_string()
-            } else if message.starts_with("invalid value: integer") {
-                "the number is out of range for this key; give a value like the one in values/default.yaml".to_string()
-            } else if message.starts_with("missing field") {
-                "add the key; values/default.yaml shows every key with its default".to_string()
-            } else {
-                "give a value of the type shown in values/default.yaml".to_string()
-            };
-            Error::Values {
-                file: blame(&trees, &path),
-                path,
-                message,
-                help,
-            }
-        })?;
+        // Plain deserialisation first: serde_path_to_error's path tracking doubles the
+        // cost, and only an error needs the path.
+        let plain = Values::deserialize(&merged);
+        let mut values: Values = plain
+            .or_else(|_| serde_path_to_error::deserialize(&merged))
+            .map_err(|e| {
+                let path = e.path().to_string();
+                // serde names Rust types; a values author thinks in YAML.
+                let message = e
+                    .inner()
+                    .to_string()
+                    .replace("expected u32", "expected a whole number")
+                    .replace("expected u16", "expected a port number");
+                let help = if message.starts_with("invalid type: boolean") {
+                    "YAML reads on/off/yes/no/true/false as booleans; quote the value, e.g. \"on\"".to_string()
+                } else if path.starts_with("multicluster.controllers[") && message.contains("untagged enum") {
+                    multicluster::CONTROLLER_FORMS.to_string()
+                } else if let Some(moved) = moved_key(&path) {
+                    moved.to_string()
+                } else if message.starts_with("unknown field") {
+                    "remove the key or fix its spelling; the allowed keys are listed above".to_string()
+                } else if message.starts_with("invalid value: integer") {
+                    "the number is out of range for this key; give a value like the one in values/default.yaml"
+                        .to_string()
+                } else if message.starts_with("missing field") {
+                    "add the key; values/default.yaml shows every key with its default".to_string()
+                } else {
+                    "give a value of the type shown in values/default.yaml".to_string()
+                };
+                Error::Values {
+                    file: blame(&trees, &path),
+                    path,
+                    message,
+                    help,
+                }
+            })?;
         values.origins = Origins(
             trees
                 .iter()

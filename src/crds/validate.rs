@@ -12,6 +12,7 @@
 //! before the server would fill in defaults. `metadata` is the caller's to check.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use regex::Regex;
 use serde_json::{Map, Value as Json};
@@ -63,10 +64,13 @@ struct Validator<'v> {
 
 /// Compiled patterns, shared by every validation in the process (a render checks
 /// hundreds of custom resources, and oneOf/anyOf branches check each value again).
-/// `regex::Regex` clones share their compiled program, so a clone is cheap.
-fn compiled(pattern: &str) -> Result<Regex, String> {
-    static CACHE: crate::memo::Memo<String, Result<Regex, String>> = crate::memo::Memo::new();
-    CACHE.get_or(pattern.to_string(), || Regex::new(pattern).map_err(|e| e.to_string()))
+/// Shared behind an `Arc` rather than cloned: a `regex::Regex` clone shares the
+/// compiled program but starts an empty match cache, which its first match must build.
+fn compiled(pattern: &str) -> Result<Arc<Regex>, String> {
+    static CACHE: crate::memo::Memo<String, Result<Arc<Regex>, String>> = crate::memo::Memo::new();
+    CACHE.get_or(pattern.to_string(), || {
+        Regex::new(pattern).map(Arc::new).map_err(|e| e.to_string())
+    })
 }
 
 fn flag(schema: &Map<String, Json>, key: &str) -> bool {
