@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1 as apireg;
 use k8s_openapi::Resource;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::crds::validate::{dotted, Step};
@@ -95,15 +95,12 @@ fn custom_resource(m: &Manifest, schema: &Json) -> Result<()> {
         message,
     };
     if let Some(meta) = m.body.get("metadata") {
-        let typed = match ObjectMeta::deserialize(meta) {
-            Ok(typed) => typed,
-            Err(_) => serde_path_to_error::deserialize::<_, ObjectMeta>(meta).map_err(|e| {
-                fail(
-                    format!("metadata.{}", e.path()).trim_end_matches('.').into(),
-                    e.inner().to_string(),
-                )
-            })?,
-        };
+        let typed: ObjectMeta = deserialize_located(meta).map_err(|e| {
+            fail(
+                format!("metadata.{}", e.path()).trim_end_matches('.').into(),
+                e.inner().to_string(),
+            )
+        })?;
         let back =
             serde_json::to_value(&typed).map_err(|e| fail("metadata".into(), format!("cannot serialise: {e}")))?;
         if let Some((path, message)) = first_difference(meta, &back, "metadata") {
@@ -131,16 +128,11 @@ fn custom_resource(m: &Manifest, schema: &Json) -> Result<()> {
 }
 
 fn round_trip<T: DeserializeOwned + Serialize>(m: &Manifest) -> Result<()> {
-    // serde_path_to_error tracks the path at every node, which costs as much again as
-    // the deserialisation; it is only needed to name the place of an error.
-    let typed = match T::deserialize(&*m.body) {
-        Ok(typed) => typed,
-        Err(_) => serde_path_to_error::deserialize::<_, T>(&*m.body).map_err(|e| Error::Schema {
-            object: m.id(),
-            path: e.path().to_string(),
-            message: e.inner().to_string(),
-        })?,
-    };
+    let typed: T = deserialize_located(&m.body).map_err(|e| Error::Schema {
+        object: m.id(),
+        path: e.path().to_string(),
+        message: e.inner().to_string(),
+    })?;
     let back = serde_json::to_value(&typed).map_err(|e| Error::Schema {
         object: m.id(),
         path: String::new(),
@@ -154,6 +146,15 @@ fn round_trip<T: DeserializeOwned + Serialize>(m: &Manifest) -> Result<()> {
             message,
         }),
     }
+}
+
+/// `value` as a `T`, or the error with the path where it occurred. Plain deserialisation
+/// comes first: serde_path_to_error tracks the path at every node, which costs as much
+/// again as the deserialisation, and only an error needs it.
+pub(crate) fn deserialize_located<T: DeserializeOwned>(
+    value: &Json,
+) -> std::result::Result<T, serde_path_to_error::Error<serde_json::Error>> {
+    T::deserialize(value).or_else(|_| serde_path_to_error::deserialize(value))
 }
 
 /// The first place where `original` holds something the typed round trip lost or changed,

@@ -139,54 +139,43 @@ impl Values {
     pub fn from_sources(sources: &[ValuesSource]) -> Result<Self> {
         let trees = sources
             .iter()
-            .map(|s| parse_tree(s).map(|tree| (s.name.as_str(), tree)))
+            .map(|s| parse_tree(s).map(|tree| (s.name.clone(), tree)))
             .collect::<Result<Vec<_>>>()?;
         let mut merged = Json::Object(Default::default());
         for (_, tree) in &trees {
             merge(&mut merged, tree);
         }
-        // Plain deserialisation first: serde_path_to_error's path tracking doubles the
-        // cost, and only an error needs the path.
-        let plain = Values::deserialize(&merged);
-        let mut values: Values = plain
-            .or_else(|_| serde_path_to_error::deserialize(&merged))
-            .map_err(|e| {
-                let path = e.path().to_string();
-                // serde names Rust types; a values author thinks in YAML.
-                let message = e
-                    .inner()
-                    .to_string()
-                    .replace("expected u32", "expected a whole number")
-                    .replace("expected u16", "expected a port number");
-                let help = if message.starts_with("invalid type: boolean") {
-                    "YAML reads on/off/yes/no/true/false as booleans; quote the value, e.g. \"on\"".to_string()
-                } else if path.starts_with("multicluster.controllers[") && message.contains("untagged enum") {
-                    multicluster::CONTROLLER_FORMS.to_string()
-                } else if let Some(moved) = moved_key(&path) {
-                    moved.to_string()
-                } else if message.starts_with("unknown field") {
-                    "remove the key or fix its spelling; the allowed keys are listed above".to_string()
-                } else if message.starts_with("invalid value: integer") {
-                    "the number is out of range for this key; give a value like the one in values/default.yaml"
-                        .to_string()
-                } else if message.starts_with("missing field") {
-                    "add the key; values/default.yaml shows every key with its default".to_string()
-                } else {
-                    "give a value of the type shown in values/default.yaml".to_string()
-                };
-                Error::Values {
-                    file: blame(&trees, &path),
-                    path,
-                    message,
-                    help,
-                }
-            })?;
-        values.origins = Origins(
-            trees
-                .iter()
-                .map(|(name, tree)| (name.to_string(), tree.clone()))
-                .collect(),
-        );
+        let mut values: Values = crate::schema::deserialize_located(&merged).map_err(|e| {
+            let path = e.path().to_string();
+            // serde names Rust types; a values author thinks in YAML.
+            let message = e
+                .inner()
+                .to_string()
+                .replace("expected u32", "expected a whole number")
+                .replace("expected u16", "expected a port number");
+            let help = if message.starts_with("invalid type: boolean") {
+                "YAML reads on/off/yes/no/true/false as booleans; quote the value, e.g. \"on\"".to_string()
+            } else if path.starts_with("multicluster.controllers[") && message.contains("untagged enum") {
+                multicluster::CONTROLLER_FORMS.to_string()
+            } else if let Some(moved) = moved_key(&path) {
+                moved.to_string()
+            } else if message.starts_with("unknown field") {
+                "remove the key or fix its spelling; the allowed keys are listed above".to_string()
+            } else if message.starts_with("invalid value: integer") {
+                "the number is out of range for this key; give a value like the one in values/default.yaml".to_string()
+            } else if message.starts_with("missing field") {
+                "add the key; values/default.yaml shows every key with its default".to_string()
+            } else {
+                "give a value of the type shown in values/default.yaml".to_string()
+            };
+            Error::Values {
+                file: blame(&trees, &path),
+                path,
+                message,
+                help,
+            }
+        })?;
+        values.origins = Origins(trees);
         let mut problems = Problems::default();
         values.validate(&mut problems);
         match problems.0.into_iter().next() {
@@ -197,11 +186,8 @@ impl Values {
 
     /// An error about the key at dotted `path`, naming the values file that set it.
     pub(crate) fn error(&self, path: &str, message: &str, help: &str) -> Error {
-        let trees: Vec<(&str, Arc<Json>)> = (self.origins.0.iter())
-            .map(|(name, tree)| (name.as_str(), tree.clone()))
-            .collect();
         Error::Values {
-            file: blame(&trees, path),
+            file: blame(&self.origins.0, path),
             path: path.to_string(),
             message: message.to_string(),
             help: help.to_string(),
@@ -399,7 +385,7 @@ fn merge(base: &mut Json, overlay: &Json) {
 }
 
 /// The last file that sets the deepest existing prefix of `path` is the one to fix.
-fn blame(trees: &[(&str, Arc<Json>)], path: &str) -> String {
+fn blame(trees: &[(String, Arc<Json>)], path: &str) -> String {
     let segments = split_path(path);
     let depth = |tree: &Json| {
         let mut node = tree;

@@ -364,43 +364,22 @@ fn flow(s: &str) -> Option<(Value, &str)> {
     match s.as_bytes().first()? {
         b'[' => {
             let mut items = Vec::new();
-            let mut rest = s[1..].trim_start_matches(' ');
-            if let Some(after) = rest.strip_prefix(']') {
-                return Some((Value::Array(items), after));
-            }
-            loop {
+            let after = flow_entries(&s[1..], ']', |rest| {
                 let (item, after) = flow(rest)?;
                 items.push(item);
-                let after = after.trim_start_matches(' ');
-                match after.as_bytes().first()? {
-                    b',' => rest = after[1..].trim_start_matches(' '),
-                    b']' => return Some((Value::Array(items), &after[1..])),
-                    _ => return None,
-                }
-                if rest.starts_with(']') {
-                    return None; // a trailing comma
-                }
-            }
+                Some(after)
+            })?;
+            Some((Value::Array(items), after))
         }
         b'{' => {
             let mut map = Map::new();
-            let mut rest = s[1..].trim_start_matches(' ');
-            if let Some(after) = rest.strip_prefix('}') {
-                return Some((Value::Object(map), after));
-            }
-            loop {
+            let after = flow_entries(&s[1..], '}', |rest| {
                 let (k, after) = flow_key(rest)?;
                 let (value, after) = flow(after)?;
-                if map.insert(k, value).is_some() {
-                    return None;
-                }
-                let after = after.trim_start_matches(' ');
-                match after.as_bytes().first()? {
-                    b',' => rest = after[1..].trim_start_matches(' '),
-                    b'}' => return Some((Value::Object(map), &after[1..])),
-                    _ => return None,
-                }
-            }
+                // serde-saphyr refuses a duplicate key; let it say so.
+                map.insert(k, value).is_none().then_some(after)
+            })?;
+            Some((Value::Object(map), after))
         }
         b'"' | b'\'' => {
             let (text, after) = quoted(s)?;
@@ -416,6 +395,26 @@ fn flow(s: &str) -> Option<(Value, &str)> {
                 return None;
             }
             Some((scalar(Cow::Borrowed(text), ScalarStyle::Plain)?, &s[end..]))
+        }
+    }
+}
+
+/// The entries of a flow collection, `s` starting after its opening bracket and ending
+/// at `close`: `entry` reads one entry and returns what follows it. Returns what
+/// follows the closing bracket; an empty entry or a trailing comma is left to the others.
+fn flow_entries<'s>(s: &'s str, close: char, mut entry: impl FnMut(&'s str) -> Option<&'s str>) -> Option<&'s str> {
+    let mut rest = s.trim_start_matches(' ');
+    if let Some(after) = rest.strip_prefix(close) {
+        return Some(after);
+    }
+    loop {
+        let after = entry(rest)?.trim_start_matches(' ');
+        if let Some(after) = after.strip_prefix(close) {
+            return Some(after);
+        }
+        rest = after.strip_prefix(',')?.trim_start_matches(' ');
+        if rest.starts_with(close) {
+            return None;
         }
     }
 }
