@@ -1,7 +1,7 @@
 //! The Linkerd viz bundle: what Prometheus off removes and changes, where the tap
 //! certificates go, what follows the tracing and namespace settings.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

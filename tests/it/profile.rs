@@ -16,7 +16,7 @@ fn target() -> Target {
 
 #[test]
 fn proto_files_become_service_profiles() {
-    insta::glob!("inputs/proto/*.proto", |path| {
+    insta::glob!("..", "inputs/proto/*.proto", |path| {
         let source = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("x.proto");
         let result = from_proto(name, &source, &target());
@@ -41,7 +41,7 @@ fn proto_files_become_service_profiles() {
             }
         };
         let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path("../snapshots");
+        settings.set_snapshot_path("../../snapshots");
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.bind(|| insta::assert_snapshot!("proto_profile", snapshot));

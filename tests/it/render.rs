@@ -1,7 +1,7 @@
 //! End-to-end behaviour of a render: quoting, injection safety, schema errors and
 //! the all-or-nothing write.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

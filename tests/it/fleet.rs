@@ -2,7 +2,7 @@
 //! each in tests/inputs/fleet-errors/ (the first line names the key the error must
 //! point at; the message is snapshotted). Every cluster renders with the test store.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
@@ -144,7 +144,7 @@ fn every_cluster_must_trust_the_same_anchors() {
 
 #[test]
 fn bad_fleet_files_name_the_file_and_the_key() {
-    insta::glob!("inputs/fleet-errors/*.yaml", |path| {
+    insta::glob!("..", "inputs/fleet-errors/*.yaml", |path| {
         let path = Utf8PathBuf::from_path_buf(path.to_path_buf()).unwrap_or_default();
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         let expected = text
@@ -165,7 +165,7 @@ fn bad_fleet_files_name_the_file_and_the_key() {
             other => panic!("expected an error naming a fleet-file key, got: {other}"),
         }
         let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path("../snapshots");
+        settings.set_snapshot_path("../../snapshots");
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.bind(|| insta::assert_snapshot!("fleet_error", err.to_string()));
@@ -290,7 +290,7 @@ fn reach_answers_across_the_clusters() {
     let objects: BTreeMap<&str, Vec<meshgen::Manifest>> = (output.clusters().iter())
         .map(|(name, c)| (name.as_str(), c.objects().cloned().collect()))
         .collect();
-    insta::glob!("inputs/fleet-reach/*.yaml", |path| {
+    insta::glob!("..", "inputs/fleet-reach/*.yaml", |path| {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let tree = meshgen::yaml::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let table: ReachTable = serde_json::from_value(tree).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -345,7 +345,7 @@ fn reach_answers_across_the_clusters() {
             ));
         }
         let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path("../snapshots");
+        settings.set_snapshot_path("../../snapshots");
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.bind(|| insta::assert_snapshot!("fleet_reach", out));

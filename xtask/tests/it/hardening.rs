@@ -23,6 +23,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::{Mutex, OnceLock};
 
 use meshgen::yaml::parse;
 use sha2::Digest;
@@ -107,7 +108,11 @@ fn strings(case: &serde_json::Value, key: &str) -> Vec<String> {
 fn setup(sandbox: &Path, step: &serde_json::Value) {
     let field = |k: &str| step.get(k);
     let arg = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(|s| sandbox.join(s));
-    if step.as_str() == Some("render") {
+    if step.as_str() == Some("render") && !sandbox.join("generated").exists() {
+        // The first render of a sandbox gives the same trees every time: copy them.
+        copy_dir(&first_render().join("generated"), &sandbox.join("generated"));
+        copy_dir(&first_render().join("secrets"), &sandbox.join("secrets"));
+    } else if step.as_str() == Some("render") {
         let out = run(sandbox, &["render".to_string()]);
         assert!(
             out.status.success(),
@@ -132,6 +137,52 @@ fn setup(sandbox: &Path, step: &serde_json::Value) {
     } else {
         panic!("unknown setup step {step}");
     }
+}
+
+/// A sandbox after `render` on the test store alone, made once per test run.
+fn first_render() -> &'static Path {
+    static SANDBOX: OnceLock<tempfile::TempDir> = OnceLock::new();
+    SANDBOX
+        .get_or_init(|| {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            copy_dir(
+                &Path::new(CHECKOUT).join("tests/fixtures/store"),
+                &tmp.path().join("certs"),
+            );
+            let out = run(tmp.path(), &["render".to_string()]);
+            assert!(
+                out.status.success(),
+                "setup render: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            tmp
+        })
+        .path()
+}
+
+/// Runs the cases on every core; each returns what went wrong, if anything.
+fn check_cases(cases: Vec<(String, serde_json::Value)>) -> Vec<String> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let queue = Mutex::new(cases);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut failures = Vec::new();
+                    while let Some((name, case)) = queue.lock().expect("queue").pop() {
+                        failures.extend(check_case(&name, &case));
+                    }
+                    failures
+                })
+            })
+            .collect();
+        let mut all: Vec<String> = workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a case panicked"))
+            .collect();
+        all.sort();
+        all
+    })
 }
 
 /// Runs one case and returns what went wrong, if anything.
@@ -199,13 +250,15 @@ fn check_case(name: &str, case: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn hostile_placements_are_refused_and_leave_every_tree_as_it_was() {
-    let mut failures = Vec::new();
+    let mut cases = Vec::new();
     insta::glob!(CHECKOUT, "tests/inputs/hardening/*.yaml", |path| {
         let text = std::fs::read_to_string(path).expect("read case");
         let case = parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        failures.extend(check_case(name, &case));
+        cases.push((name.to_string(), case));
     });
+    assert!(cases.len() >= 18, "only {} hardening cases found", cases.len());
+    let failures = check_cases(cases);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
@@ -213,7 +266,7 @@ fn hostile_placements_are_refused_and_leave_every_tree_as_it_was() {
 /// already rendered. The message names the file and the key; nothing is written.
 #[test]
 fn bad_values_through_the_command_line_write_nothing() {
-    let mut failures = Vec::new();
+    let mut cases = Vec::new();
     insta::glob!(CHECKOUT, "tests/inputs/values-errors/*.yaml", |path| {
         let text = std::fs::read_to_string(path).expect("read case");
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
@@ -229,7 +282,9 @@ fn bad_values_through_the_command_line_write_nothing() {
             "exit": 1,
             "stderr": [overlay, key, "help:"],
         });
-        failures.extend(check_case(name, &case));
+        cases.push((name.to_string(), case));
     });
+    assert!(cases.len() >= 75, "only {} values-error cases found", cases.len());
+    let failures = check_cases(cases);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -1,7 +1,7 @@
 //! Issuer rotation, Linkerd's three-step trust-anchor rotation, and importing an identity.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+use crate::common;
 use common::{fresh, init, now, tempdir};
 use std::fs;
 

@@ -2,7 +2,7 @@
 //! and the anchor rotation across the fleet.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! The Linkerd CRDs built in src/crds: the rendered objects, and the validation of
 //! custom resources against their schemas.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -1,7 +1,7 @@
 //! The certificate directory: layout, init, reproducibility, check.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+use crate::common;
 use common::{fresh, init, now, start, tempdir};
 use std::fs;
 

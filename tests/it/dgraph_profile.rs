@@ -2,7 +2,7 @@
 //! `linkerd profile --proto` gives for Dgraph's API (tests/fixtures/dgraph-api.proto),
 //! plus meshgen's retries and timeouts, the health check and the HTTP routes.
 
-mod common;
+use crate::common;
 
 use meshgen::profile::{from_proto, Target};
 use serde_json::Value as Json;

@@ -10,7 +10,7 @@
 //! To mint the store again with fresh keys (only needed if its layout changes):
 //! `MESHGEN_MINT_TEST_STORE=1 cargo test --test test_store`, then commit the files.
 
-mod common;
+use crate::common;
 
 use meshgen::certs::store::{CA_CRT, CA_KEY, ISSUER_CRT, ISSUER_KEY};
 use meshgen::certs::{

@@ -2,7 +2,7 @@
 //! renders (object counts per upstream golden), the per-Link controllers and the
 //! Link CRD in the CRD bundle.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-const COMMITTED: &str = include_str!("../values.schema.json");
+const COMMITTED: &str = include_str!("../../values.schema.json");
 
 #[test]
 fn the_committed_schema_is_fresh() {

@@ -9,7 +9,7 @@
 //! changes, and every change appears once in a review. Both sides render with the
 //! test-only certificates. Review changes with `cargo insta review`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -19,7 +19,7 @@ use serde_json::Value;
 #[test]
 fn configurations_show_what_they_change() {
     let default = objects(&common::output(""));
-    insta::glob!("configs/*.yaml", |path| {
+    insta::glob!("..", "configs/*.yaml", |path| {
         let name = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -36,7 +36,7 @@ fn configurations_show_what_they_change() {
             "{name} changes nothing: drop it, or make it change something"
         );
         let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path("../snapshots");
+        settings.set_snapshot_path("../../snapshots");
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.set_input_file(path);
@@ -74,7 +74,7 @@ fn the_example_fleet_shows_what_each_cluster_changes() {
         };
         let review = review(base, &objects(cluster));
         let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path("../snapshots");
+        settings.set_snapshot_path("../../snapshots");
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.bind(|| insta::assert_snapshot!(format!("fleet-{name}"), review));

@@ -7,7 +7,7 @@ use meshgen::{Error, Values, ValuesSource};
 
 #[test]
 fn unreadable_values_files_are_named_with_help() {
-    insta::glob!("inputs/values-syntax/*.yaml", |path| {
+    insta::glob!("..", "inputs/values-syntax/*.yaml", |path| {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let name = format!(
             "overlays/{}",
@@ -27,7 +27,7 @@ fn unreadable_values_files_are_named_with_help() {
             assert!(!message.contains(internal), "leaks `{internal}`: {message}");
         }
         let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path("../snapshots");
+        settings.set_snapshot_path("../../snapshots");
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.bind(|| insta::assert_snapshot!("values_syntax", message));

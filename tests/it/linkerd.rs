@@ -2,7 +2,7 @@
 //! issuer and HA mode change. Renders with the test-only store and with a store
 //! minted afresh (both have their private keys).
 
-mod common;
+use crate::common;
 
 use base64ct::{Base64, Encoding};
 use meshgen::{load_certs, render, CertStore, Output, TemplateSet};

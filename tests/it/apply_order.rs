@@ -1,7 +1,7 @@
 //! The apply order: the `--stdout` stream and the kustomizations hold exactly the
 //! objects of `generated/`, in an order `kubectl apply` can follow.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;

@@ -4,8 +4,8 @@
 //! as markdown. Also: the guards that keep kubelet probes authorized, and the
 //! facts the rules are derived from.
 
+use crate::common;
 use meshgen::reach::{Cluster, Query, ReachError};
-mod common;
 
 use meshgen::{render, Manifest, TemplateSet, Values, ValuesSource};
 use serde::Deserialize;
@@ -80,7 +80,7 @@ fn table_cluster(table: &Table) -> Cluster {
 
 #[test]
 fn reachability_table() {
-    insta::glob!("inputs/reach/*.yaml", |path| {
+    insta::glob!("..", "inputs/reach/*.yaml", |path| {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let tree = meshgen::yaml::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let table: Table = serde_json::from_value(tree).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -124,7 +124,7 @@ fn reachability_table() {
             ));
         }
         let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path("../snapshots");
+        settings.set_snapshot_path("../../snapshots");
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.bind(|| insta::assert_snapshot!("reach", out));

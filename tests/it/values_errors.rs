@@ -5,7 +5,7 @@ use meshgen::{Error, Values, ValuesSource};
 
 #[test]
 fn bad_values_name_the_file_and_the_key() {
-    insta::glob!("inputs/values-errors/*.yaml", |path| {
+    insta::glob!("..", "inputs/values-errors/*.yaml", |path| {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let expected = text
             .lines()
@@ -29,7 +29,7 @@ fn bad_values_name_the_file_and_the_key() {
             other => panic!("expected a values error, got: {other}"),
         }
         let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path("../snapshots");
+        settings.set_snapshot_path("../../snapshots");
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.bind(|| insta::assert_snapshot!("values_error", err.to_string()));

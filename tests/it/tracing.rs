@@ -2,7 +2,7 @@
 //! control plane points at is the one this bundle renders, under any namespace,
 //! Service name, port or cluster domain; and tracing off is upstream's tracing off.
 
-mod common;
+use crate::common;
 
 use meshgen::Output as Trees;
 use serde_json::{json, Value};
