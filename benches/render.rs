@@ -3,9 +3,12 @@
 //! resources, and a fleet of many clusters. Run with `cargo bench`; figures go in the session notes, never in tests.
 //! Scaling is linear when doubling the input about doubles the time.
 
+// criterion_main! writes a `main` without documentation.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use meshgen::certs::time::OffsetDateTime;
-use meshgen::templates::TemplateFile;
+use meshgen::TemplateFile;
 use meshgen::{CertStore, Renderer, TemplateSet, Utf8Path, Utf8PathBuf};
 
 fn benches(c: &mut Criterion) {

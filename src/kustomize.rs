@@ -12,11 +12,11 @@ use crate::manifest::{Manifest, HEADER};
 use crate::yaml;
 
 /// The name kustomize looks for in a directory.
-pub const FILE: &str = "kustomization.yaml";
+pub(crate) const FILE: &str = "kustomization.yaml";
 
 /// The kustomization files for `manifests` (already in apply order), keyed by their
 /// path in the tree: `<bundle>/kustomization.yaml` and the top `kustomization.yaml`.
-pub fn files(manifests: &[Manifest]) -> BTreeMap<String, String> {
+pub(crate) fn files(manifests: &[Manifest]) -> BTreeMap<String, String> {
     let mut per_bundle: Vec<(&str, Vec<String>)> = Vec::new();
     for m in manifests.iter().filter(|m| !m.is_private()) {
         let file = m.file_name();

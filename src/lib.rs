@@ -19,37 +19,39 @@
 //! Each step is a pure function of its inputs: the library reads no clock (the caller
 //! passes the time the certificates are checked at), no environment and no network.
 
-#![warn(missing_docs)]
-
 mod agreement;
-pub mod bundles;
+mod api_rules;
+mod bundles;
 pub mod certs;
-pub mod crds;
+mod crds;
 mod digest;
-pub mod error;
+mod error;
 pub mod fleet;
-pub mod kustomize;
-pub mod manifest;
+mod kustomize;
+mod located;
+mod manifest;
 mod memo;
-pub mod order;
-pub mod output;
-pub mod profile;
+mod order;
+mod output;
 pub mod reach;
-pub mod render;
+mod render;
 mod renderer;
-pub mod schema;
-pub mod templates;
+pub mod service_profile;
+mod templates;
+#[cfg(test)]
+mod test_support;
+mod validate;
 pub mod values;
-pub mod yaml;
+mod yaml;
 
 pub use camino::{Utf8Path, Utf8PathBuf};
 pub use certs::CertStore;
 pub use error::{Error, Result};
 pub use fleet::{Fleet, FleetOutput};
 pub use manifest::Manifest;
-pub use render::{render, Rendered};
+pub use output::{resolved as resolved_path, Change, Tree};
 pub use renderer::{Output, Renderer, Written};
-pub use templates::TemplateSet;
+pub use templates::{TemplateFile, TemplateSet};
 pub use values::{Values, ValuesSource};
 
 /// The default values, as shipped in `values/default.yaml`.

@@ -14,7 +14,7 @@ use crate::manifest::Manifest;
 
 /// The steps of an apply, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Stage {
+pub(crate) enum Stage {
     /// CustomResourceDefinitions.
     Crds,
     /// Every Namespace.
@@ -32,7 +32,7 @@ pub enum Stage {
 /// Kinds within one stage, in the order Helm installs them: what others depend on first
 /// (ServiceAccounts, ConfigMaps, Services), the workloads after, the webhooks that
 /// intercept later requests last.
-pub const KIND_ORDER: &[&str] = &[
+pub(crate) const KIND_ORDER: &[&str] = &[
     "Namespace",
     "NetworkPolicy",
     "ResourceQuota",
@@ -65,7 +65,7 @@ pub const KIND_ORDER: &[&str] = &[
 ];
 
 /// The stage `m` is applied in.
-pub fn stage(m: &Manifest) -> Stage {
+pub(crate) fn stage(m: &Manifest) -> Stage {
     match m.kind.as_str() {
         "CustomResourceDefinition" => Stage::Crds,
         "Namespace" => Stage::Namespaces,
@@ -94,7 +94,7 @@ fn bundle_rank(bundle: &str) -> usize {
 }
 
 /// Compares two objects by apply order.
-pub fn apply_order(a: &Manifest, b: &Manifest) -> Ordering {
+pub(crate) fn apply_order(a: &Manifest, b: &Manifest) -> Ordering {
     let key = |m: &Manifest| (stage(m), bundle_rank(&m.bundle), kind_rank(&m.kind));
     key(a)
         .cmp(&key(b))

@@ -17,7 +17,7 @@ use crate::yaml;
 /// The complete output of a render: every object, and every file to write,
 /// keyed by its path relative to its output directory.
 #[derive(Debug, Clone, Default)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     /// Every object, Secrets included, in apply order ([`crate::order`]).
     pub manifests: Vec<Manifest>,
     /// Files for `generated/`, which is committed.
@@ -31,7 +31,7 @@ pub struct Rendered {
 
 /// Renders every template with `values`, parses and schema-checks every object.
 /// Any failure fails the whole render, so a caller never holds a partial result.
-pub fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Result<Rendered> {
+pub(crate) fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Result<Rendered> {
     crate::agreement::check(values, certs)?;
     let env = templates.environment()?;
     let context = crate::bundles::Context::new(values, certs)?;
@@ -100,7 +100,7 @@ impl Checked {
     /// work, so it runs on the template's thread; what needs every object (a file
     /// written twice, the apply order) is left to [`Rendered::file`].
     fn new(manifest: Manifest) -> Result<Self> {
-        manifest.check()?;
+        crate::validate::object(&manifest)?;
         check_annotation_size(&manifest)?;
         let text = manifest.to_file();
         // Defence in depth: only Secrets may carry keys, and they never reach generated/.
@@ -175,8 +175,13 @@ pub(crate) fn parallel_map_on<T: Sync, R: Send>(threads: usize, items: &[T], f: 
 /// so every later render with the same [`crate::crds::key`] reuses them.
 fn crd_files(values: &Values) -> Result<Arc<Vec<Checked>>> {
     static CACHE: crate::memo::Memo<String, Arc<Vec<Checked>>> = crate::memo::Memo::new();
-    CACHE.get_or_try(crate::crds::key(values), || {
-        let files: Result<Vec<Checked>> = crate::crds::all(values)
+    let selection = crate::crds::Selection {
+        namespace: &values.linkerd.namespace,
+        linkerd_version: &values.linkerd.version,
+        multicluster: values.multicluster.enabled,
+    };
+    CACHE.get_or_try(crate::crds::key(&selection), || {
+        let files: Result<Vec<Checked>> = crate::crds::all(&selection)
             .into_iter()
             .map(|crd| Checked::new(Manifest::from_json(crate::crds::BUNDLE, crate::crds::ORIGIN, crd)?))
             .collect();
@@ -219,18 +224,18 @@ fn check_annotation_size(manifest: &Manifest) -> Result<()> {
         else {
             continue;
         };
-        let size = crate::values::annotations_size(
+        let size = crate::api_rules::annotations_size(
             annotations
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or_default())),
         );
-        if size > crate::values::ANNOTATIONS_MAX_BYTES {
+        if size > crate::api_rules::ANNOTATIONS_MAX_BYTES {
             return Err(Error::Schema {
                 object: manifest.id(),
                 path: format!("{}.annotations", at.trim_start_matches('/').replace('/', ".")),
                 message: format!(
                     "the annotations total {size} bytes, keys and values included; the API server takes at most {}",
-                    crate::values::ANNOTATIONS_MAX_BYTES
+                    crate::api_rules::ANNOTATIONS_MAX_BYTES
                 ),
             });
         }
@@ -372,8 +377,8 @@ mod tests {
             })
         };
         let manifest = |size| crate::Manifest::from_json("b", "t", body(size)).expect("an object");
-        assert!(check_annotation_size(&manifest(crate::values::ANNOTATIONS_MAX_BYTES - 1)).is_ok());
-        let err = check_annotation_size(&manifest(crate::values::ANNOTATIONS_MAX_BYTES))
+        assert!(check_annotation_size(&manifest(crate::api_rules::ANNOTATIONS_MAX_BYTES - 1)).is_ok());
+        let err = check_annotation_size(&manifest(crate::api_rules::ANNOTATIONS_MAX_BYTES))
             .expect_err("one byte over")
             .to_string();
         assert!(err.contains("`spec.template.metadata.annotations`"), "{err}");

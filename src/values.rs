@@ -2,7 +2,6 @@
 //! unknown keys rejected, then validated. Every error names the file that set the
 //! offending key and its dotted path.
 
-mod check;
 pub mod dgraph;
 pub mod link;
 pub mod linkerd;
@@ -20,10 +19,10 @@ use camino::Utf8Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+use crate::api_rules;
 use crate::error::{Error, Result};
 use crate::yaml;
 
-pub use check::{annotations_size, dns_label, dns_subdomain, qualified_key, ANNOTATIONS_MAX_BYTES};
 pub use set::assignment;
 
 /// The file, at the top of the checkout, that [`schema_json`] is written to.
@@ -145,7 +144,7 @@ impl Values {
         for (_, tree) in &trees {
             merge(&mut merged, tree);
         }
-        let mut values: Values = crate::schema::deserialize_located(&merged).map_err(|e| {
+        let mut values: Values = crate::located::deserialize(&merged).map_err(|e| {
             let path = e.path().to_string();
             // serde names Rust types; a values author thinks in YAML.
             let message = e
@@ -215,7 +214,7 @@ impl Values {
         // First, so that a value that is also a malformed tag or name is reported
         // by what it breaks in the output: the label.
         for (key, label, value) in self.rendered_labels() {
-            if let Err(help) = check::label_value(&value) {
+            if let Err(help) = api_rules::label_value(&value) {
                 p.add(
                     key,
                     &format!("becomes the label `{label}: {value:?}`, which is not a valid label value"),
@@ -223,7 +222,7 @@ impl Values {
                 );
             }
         }
-        p.check("clusterDomain", check::dns_subdomain(&self.cluster_domain));
+        p.check("clusterDomain", api_rules::dns_subdomain(&self.cluster_domain));
         self.linkerd.validate(p);
         let taken = [
             ("linkerd.namespace", self.linkerd.namespace.as_str()),
@@ -258,7 +257,7 @@ impl Values {
 
 /// A resource quantity must parse and must not be negative.
 fn check_amount(p: &mut Problems, path: &str, amount: &str) {
-    match check::quantity_value(amount) {
+    match api_rules::quantity_value(amount) {
         Err(help) => p.add(path, "is not valid", &help),
         Ok(v) if v < 0.0 => p.add(
             path,
@@ -272,7 +271,7 @@ fn check_amount(p: &mut Problems, path: &str, amount: &str) {
 /// A limit below its request is refused by the API server: the container could
 /// never be given what the scheduler reserved for it.
 fn check_limit(p: &mut Problems, path: &str, request: &str, limit: &str, request_path: &str) {
-    if let (Ok(r), Ok(l)) = (check::quantity_value(request), check::quantity_value(limit)) {
+    if let (Ok(r), Ok(l)) = (api_rules::quantity_value(request), api_rules::quantity_value(limit)) {
         if l < r {
             p.add(
                 path,
@@ -285,7 +284,7 @@ fn check_limit(p: &mut Problems, path: &str, request: &str, limit: &str, request
 
 /// A volume size: a quantity greater than zero.
 fn check_size(p: &mut Problems, path: &str, size: &str) {
-    match check::quantity_value(size) {
+    match api_rules::quantity_value(size) {
         Err(help) => p.add(path, "is not valid", &help),
         Ok(v) if v <= 0.0 => p.add(
             path,
@@ -300,19 +299,19 @@ fn check_size(p: &mut Problems, path: &str, size: &str) {
 /// then the reference as a container's `image` gets it, for its total length.
 /// An empty registry means an image already on the nodes: `<repository>:<tag>`.
 fn check_image(p: &mut Problems, at: &str, registry: &str, repository: &str, tag: &str) {
-    let registry_ok = registry.is_empty() || check::image_registry(registry).is_ok();
+    let registry_ok = registry.is_empty() || api_rules::image_registry(registry).is_ok();
     if !registry.is_empty() {
-        p.check(&format!("{at}.registry"), check::image_registry(registry));
+        p.check(&format!("{at}.registry"), api_rules::image_registry(registry));
     }
-    let repository_ok = check::image_path(repository).is_ok();
-    p.check(&format!("{at}.repository"), check::image_path(repository));
-    p.check(&format!("{at}.tag"), check::image_tag(tag));
+    let repository_ok = api_rules::image_path(repository).is_ok();
+    p.check(&format!("{at}.repository"), api_rules::image_path(repository));
+    p.check(&format!("{at}.tag"), api_rules::image_tag(tag));
     if registry_ok && repository_ok {
         let reference = match registry {
             "" => format!("{repository}:{tag}"),
             r => format!("{r}/{repository}:{tag}"),
         };
-        if check::image_reference(&reference).is_err() {
+        if api_rules::image_reference(&reference).is_err() {
             p.add(
                 &format!("{at}.repository"),
                 &format!("makes the image name `{reference}`, longer than the 255 characters a registry accepts"),

@@ -7,13 +7,13 @@ use serde::Serialize;
 
 use crate::values::dgraph::{Component, Dgraph};
 
-pub mod profile;
+pub(crate) mod service_profile;
 
 type Map = IndexMap<String, String>;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct View {
+pub(crate) struct View {
     pub image: String,
     pub service_account: String,
     pub zero: ComponentView,
@@ -24,7 +24,7 @@ pub struct View {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ComponentView {
+pub(crate) struct ComponentView {
     /// `<release>-dgraph-<component>`: StatefulSet, Service, container and pod name.
     pub name: String,
     pub headless: String,
@@ -40,7 +40,7 @@ pub struct ComponentView {
 const APP: &str = "dgraph";
 
 impl View {
-    pub fn new(d: &Dgraph) -> Self {
+    pub(crate) fn new(d: &Dgraph) -> Self {
         let base = format!("{}-{APP}", d.release);
         let common = common_labels(d);
         let component = |name: &str, metrics_port: u16, c: &Component| {
@@ -65,7 +65,7 @@ impl View {
                 service_labels,
                 selector,
                 pod_labels,
-                pod_annotations: pod_annotations(d, metrics_port, c),
+                pod_annotations: d.pod_annotations(metrics_port, c),
             }
         };
         let mut alpha = component("alpha", 8080, &d.alpha);
@@ -97,32 +97,6 @@ fn common_labels(d: &Dgraph) -> Map {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect()
-}
-
-/// Prometheus scraping first, then the mesh, then the user's own annotations.
-pub(crate) fn pod_annotations(d: &Dgraph, metrics_port: u16, c: &Component) -> Map {
-    let mut out = Map::new();
-    out.insert("prometheus.io/path".into(), "/debug/prometheus_metrics".into());
-    out.insert("prometheus.io/port".into(), metrics_port.to_string());
-    out.insert("prometheus.io/scrape".into(), "true".into());
-    let ports = |list: &[u16]| list.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
-    if !d.mesh.skip_inbound_ports.is_empty() {
-        out.insert(
-            "config.linkerd.io/skip-inbound-ports".into(),
-            ports(&d.mesh.skip_inbound_ports),
-        );
-    }
-    if !d.mesh.skip_outbound_ports.is_empty() {
-        out.insert(
-            "config.linkerd.io/skip-outbound-ports".into(),
-            ports(&d.mesh.skip_outbound_ports),
-        );
-    }
-    if d.mesh.inject {
-        out.insert("linkerd.io/inject".into(), "enabled".into());
-    }
-    out.extend(c.pod_annotations.clone());
-    out
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::values::Values;
 /// What a bundle is to the cluster, which decides when its objects are applied
 /// (see [`crate::order`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layer {
+pub(crate) enum Layer {
     /// Custom resource definitions.
     Crds,
     /// The Linkerd control plane.
@@ -30,7 +30,7 @@ pub enum Layer {
 }
 
 /// Every bundle (a folder of `templates/` and of `generated/`), in apply order.
-pub const ALL: &[(&str, Layer)] = &[
+pub(crate) const ALL: &[(&str, Layer)] = &[
     (crate::crds::BUNDLE, Layer::Crds),
     ("linkerd", Layer::ControlPlane),
     ("linkerd-viz", Layer::Extension),
@@ -41,7 +41,7 @@ pub const ALL: &[(&str, Layer)] = &[
 ];
 
 /// The layer of `bundle`; `None` for a folder that is not a bundle.
-pub fn layer(bundle: &str) -> Option<Layer> {
+pub(crate) fn layer(bundle: &str) -> Option<Layer> {
     ALL.iter().find(|(name, _)| *name == bundle).map(|(_, layer)| *layer)
 }
 
@@ -63,7 +63,7 @@ pub(crate) struct Context<'a> {
     /// Derived facts of the Dgraph bundle.
     pub dgraph: dgraph::View,
     /// Alpha's ServiceProfile (its name needs the cluster domain, outside `dgraph`).
-    pub dgraph_profile: dgraph::profile::View,
+    pub dgraph_profile: dgraph::service_profile::View,
     /// Derived facts of the Linkerd bundles.
     pub linkerd: linkerd::View,
     pub viz: viz::View,
@@ -75,11 +75,11 @@ pub(crate) struct Context<'a> {
 
 impl<'a> Context<'a> {
     /// Builds every view; fails when a certificate the values need is missing.
-    pub fn new(values: &'a Values, certs: &CertStore) -> Result<Self> {
+    pub(crate) fn new(values: &'a Values, certs: &CertStore) -> Result<Self> {
         let dgraph = dgraph::View::new(&values.dgraph);
         Ok(Self {
             values,
-            dgraph_profile: dgraph::profile::View::new(values),
+            dgraph_profile: dgraph::service_profile::View::new(values),
             linkerd: linkerd::View::new(values, certs)?,
             viz: viz::View::new(values, certs)?,
             tracing: tracing::View::new(values),
@@ -93,7 +93,7 @@ impl<'a> Context<'a> {
 
 impl Context<'_> {
     /// The Secrets left out of this render for want of their keys.
-    pub fn skipped_secrets(&self) -> Vec<SkippedSecret> {
+    pub(crate) fn skipped_secrets(&self) -> Vec<SkippedSecret> {
         let mut all = self.linkerd.skipped_secrets.clone();
         all.extend(self.viz.skipped_secrets.iter().cloned());
         all
@@ -102,7 +102,7 @@ impl Context<'_> {
 
 /// Whether `bundle`'s templates are rendered at all: a bundle switched off in the
 /// values has no output folder.
-pub fn is_rendered(bundle: &str, values: &Values) -> bool {
+pub(crate) fn is_rendered(bundle: &str, values: &Values) -> bool {
     match bundle {
         tracing::BUNDLE => values.tracing.enabled,
         multicluster::BUNDLE => values.multicluster.enabled,

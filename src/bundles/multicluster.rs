@@ -10,14 +10,14 @@ use crate::values::multicluster::{ControllerEntry, LogFormat, LogLevel};
 use crate::values::Values;
 
 /// The bundle (output folder and templates folder).
-pub const BUNDLE: &str = "linkerd-multicluster";
+pub(crate) const BUNDLE: &str = "linkerd-multicluster";
 
 /// Gateway replicas in HA mode (upstream's values-ha.yaml).
 const HA_GATEWAY_REPLICAS: u32 = 3;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct View {
+pub(crate) struct View {
     /// `<registry>/controller:<version>`: the local service mirror and every
     /// controller run the control plane's controller image.
     pub controller_image: String,
@@ -41,7 +41,7 @@ pub struct View {
 /// One Link, as its object needs it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Link {
+pub(crate) struct Link {
     pub target: String,
     pub cluster_domain: String,
     pub linkerd_namespace: String,
@@ -57,7 +57,7 @@ pub struct Link {
 /// The gateway fields of a Link; ports are strings in the Link's schema.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LinkGateway {
+pub(crate) struct LinkGateway {
     pub address: String,
     pub port: String,
     pub identity: String,
@@ -70,7 +70,7 @@ pub struct LinkGateway {
 /// One Link's service-mirror controller, every setting resolved.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Controller {
+pub(crate) struct Controller {
     /// The target cluster, which names the Link and every object of the controller.
     pub target: String,
     pub replicas: u32,
@@ -83,7 +83,7 @@ pub struct Controller {
 }
 
 impl View {
-    pub fn new(values: &Values) -> Self {
+    pub(crate) fn new(values: &Values) -> Self {
         let (m, l) = (&values.multicluster, &values.linkerd);
         let registry = m.registry.as_deref().unwrap_or(&l.registry);
         let default_replicas = if m.ha { HA_GATEWAY_REPLICAS } else { 1 };
@@ -101,7 +101,7 @@ impl View {
 }
 
 /// The gateway's mesh identity: `<gateway>.<namespace>.serviceaccount.identity.<linkerd namespace>.<trust domain>`.
-pub fn gateway_identity(values: &Values) -> String {
+pub(crate) fn gateway_identity(values: &Values) -> String {
     let (m, l) = (&values.multicluster, &values.linkerd);
     format!(
         "{}.{}.serviceaccount.{}",

@@ -9,11 +9,11 @@ use crate::values::Values;
 type Map = IndexMap<String, String>;
 
 /// The Deployment's name, and its pods' `app` label.
-pub const NAME: &str = "pydgraph-client";
+pub(crate) const NAME: &str = "pydgraph-client";
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct View {
+pub(crate) struct View {
     pub name: String,
     pub image: String,
     pub labels: Map,
@@ -24,7 +24,7 @@ pub struct View {
 }
 
 impl View {
-    pub fn new(values: &Values, dgraph: &super::dgraph::View) -> Self {
+    pub(crate) fn new(values: &Values, dgraph: &super::dgraph::View) -> Self {
         let c = &values.pydgraph_client;
         let selector: Map = [("app".to_string(), NAME.to_string())].into_iter().collect();
         let mut labels = selector.clone();

@@ -37,16 +37,16 @@ pub mod proxy_ports {
 }
 
 /// The label the proxy injector gives every meshed pod.
-pub const MESHED_LABEL: &str = "linkerd.io/control-plane-ns";
+pub(crate) const MESHED_LABEL: &str = "linkerd.io/control-plane-ns";
 
 /// The namespace of linkerd-viz, whose Prometheus and tap the policies admit.
-pub fn viz_namespace(values: &Values) -> String {
+pub(crate) fn viz_namespace(values: &Values) -> String {
     values.viz.namespace.clone()
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct View {
+pub(crate) struct View {
     /// `<release>-dgraph`: the start of every object name here.
     pub prefix: String,
     /// Selects every Dgraph pod of the release, Zero and Alpha alike.
@@ -75,7 +75,7 @@ pub struct View {
 /// gateway's identity; pod to pod, each client's own, from its own network.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Remote {
+pub(crate) struct Remote {
     /// `<release>-dgraph-remote-clients`: the MeshTLSAuthentication.
     pub authentication: String,
     /// The identities it admits.
@@ -87,7 +87,7 @@ pub struct Remote {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Viz {
+pub(crate) struct Viz {
     pub namespace: String,
     /// The namespace as a NetworkPolicy selects it.
     pub namespace_labels: Map,
@@ -98,7 +98,7 @@ pub struct Viz {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServerView {
+pub(crate) struct ServerView {
     pub name: String,
     /// `zero` or `alpha`: whose selector and labels the Server takes.
     pub component: String,
@@ -110,14 +110,14 @@ pub struct ServerView {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Authentication {
+pub(crate) struct Authentication {
     pub name: String,
     pub service_accounts: Vec<ServiceAccount>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceAccount {
+pub(crate) struct ServiceAccount {
     pub name: String,
     pub namespace: String,
 }
@@ -127,7 +127,7 @@ fn map(pairs: &[(&str, &str)]) -> Map {
 }
 
 impl View {
-    pub fn new(values: &Values, dgraph: &super::dgraph::View) -> Self {
+    pub(crate) fn new(values: &Values, dgraph: &super::dgraph::View) -> Self {
         let d = &values.dgraph;
         let base = format!("{}-dgraph", d.release);
         let skipped = |port: u16| d.mesh.skip_inbound_ports.contains(&port);

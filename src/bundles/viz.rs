@@ -22,7 +22,7 @@ const PROMETHEUS_PORT: u16 = 9090;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct View {
+pub(crate) struct View {
     pub images: Images,
     /// `linkerd-<namespace>`: the prefix of the extension's cluster-wide RBAC names.
     pub rbac_prefix: String,
@@ -60,7 +60,7 @@ pub struct View {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Images {
+pub(crate) struct Images {
     pub metrics_api: String,
     pub tap: String,
     pub web: String,
@@ -69,14 +69,14 @@ pub struct Images {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Profiles {
+pub(crate) struct Profiles {
     pub metrics_api: String,
     pub prometheus: String,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Checksums {
+pub(crate) struct Checksums {
     pub metrics_api: String,
     pub tap: String,
     pub tap_injector: String,
@@ -85,7 +85,7 @@ pub struct Checksums {
 /// What differs between the Deployments: replicas, budget and resources.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Workload {
+pub(crate) struct Workload {
     pub replicas: u32,
     /// Rendered, as upstream does, only in HA mode and only with more than one replica.
     pub pod_disruption_budget: bool,
@@ -96,18 +96,18 @@ pub struct Workload {
 
 /// What upstream's viz values-ha.yaml sets, for whatever the user left unset.
 mod ha {
-    pub const TAP_REPLICAS: u32 = 3;
+    pub(super) const TAP_REPLICAS: u32 = 3;
     /// Tap's and the dashboard's requests and limits.
-    pub const CPU_REQUEST: &str = "100m";
-    pub const MEMORY_REQUEST: &str = "50Mi";
-    pub const MEMORY_LIMIT: &str = "250Mi";
-    pub const PROMETHEUS_CPU_REQUEST: &str = "300m";
-    pub const PROMETHEUS_MEMORY_REQUEST: &str = "300Mi";
-    pub const PROMETHEUS_MEMORY_LIMIT: &str = "8192Mi";
+    pub(super) const CPU_REQUEST: &str = "100m";
+    pub(super) const MEMORY_REQUEST: &str = "50Mi";
+    pub(super) const MEMORY_LIMIT: &str = "250Mi";
+    pub(super) const PROMETHEUS_CPU_REQUEST: &str = "300m";
+    pub(super) const PROMETHEUS_MEMORY_REQUEST: &str = "300Mi";
+    pub(super) const PROMETHEUS_MEMORY_LIMIT: &str = "8192Mi";
 }
 
 impl View {
-    pub fn new(values: &Values, certs: &CertStore) -> Result<Self> {
+    pub(crate) fn new(values: &Values, certs: &CertStore) -> Result<Self> {
         let (v, l) = (&values.viz, &values.linkerd);
         let ns = &v.namespace;
         let cluster_domain = &values.cluster_domain;
@@ -183,7 +183,7 @@ impl View {
 
 /// The tracing bundle's Jaeger query Service, which the dashboard links to and
 /// proxies `/jaeger/*` to; `None` with tracing off. The tracing bundle owns the address.
-pub fn jaeger_url(values: &Values) -> Option<String> {
+pub(crate) fn jaeger_url(values: &Values) -> Option<String> {
     super::tracing::query_url(values)
 }
 

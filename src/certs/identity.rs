@@ -13,7 +13,7 @@ use super::{
 ///
 /// # Errors
 /// [`MintError`] when encoding or signing fails.
-pub fn mint_trust_anchor(key: &KeyPair, validity: &Validity) -> Result<CertPem, MintError> {
+pub(crate) fn mint_trust_anchor(key: &KeyPair, validity: &Validity) -> Result<CertPem, MintError> {
     to_pem(&build(TRUST_ANCHOR_CN, key, validity, Kind::Ca(1), None)?)
 }
 
@@ -24,7 +24,7 @@ pub fn mint_trust_anchor(key: &KeyPair, validity: &Validity) -> Result<CertPem, 
 /// # Errors
 /// [`MintError::Load`] when no anchor in `anchor` matches `anchor_key` or the anchor is
 /// unusable; [`MintError::Name`] for an unusable `common_name`.
-pub fn mint_issuer(
+pub(crate) fn mint_issuer(
     anchor: PemSource<'_>,
     anchor_key: &KeyPair,
     issuer_key: &KeyPair,
@@ -62,35 +62,9 @@ pub fn mint_issuer(
     to_pem(&build(common_name, issuer_key, validity, Kind::Ca(0), Some(signer))?)
 }
 
-/// A new issuer key and certificate under an existing anchor (issuer rotation).
-#[derive(Debug, Clone)]
-pub struct IssuerMaterial {
-    /// The issuer certificate.
-    pub issuer: CertPem,
-    /// The issuer's PKCS#8 private key.
-    pub issuer_key: KeyPem,
-}
-
-/// Generates a new issuer key and mints its certificate under `anchor` (see [`mint_issuer`]).
-///
-/// # Errors
-/// As [`mint_issuer`], plus [`MintError::KeyGeneration`].
-pub fn rotate_issuer(
-    anchor: PemSource<'_>,
-    anchor_key: &KeyPair,
-    common_name: &str,
-    validity: &Validity,
-) -> Result<IssuerMaterial, MintError> {
-    let key = KeyPair::generate()?;
-    Ok(IssuerMaterial {
-        issuer: mint_issuer(anchor, anchor_key, &key, common_name, validity)?,
-        issuer_key: key.to_pkcs8_pem()?,
-    })
-}
-
 /// Inputs for minting a full identity (anchor + issuer).
 #[derive(Debug, Clone)]
-pub struct IdentityParams {
+pub(crate) struct IdentityParams {
     /// Namespace of the control plane; the issuer is named for it.
     pub linkerd_namespace: String,
     /// Trust domain of the mesh identities.
@@ -104,7 +78,7 @@ pub struct IdentityParams {
 impl IdentityParams {
     /// Default namespace (`linkerd`) and trust domain (`cluster.local`).
     #[must_use]
-    pub fn new(anchor_validity: Validity, issuer_validity: Validity) -> Self {
+    pub(crate) fn new(anchor_validity: Validity, issuer_validity: Validity) -> Self {
         Self {
             linkerd_namespace: DEFAULT_LINKERD_NAMESPACE.to_owned(),
             trust_domain: DEFAULT_TRUST_DOMAIN.to_owned(),
@@ -115,14 +89,14 @@ impl IdentityParams {
 
     /// `identity.<namespace>.<trust domain>`.
     #[must_use]
-    pub fn issuer_common_name(&self) -> String {
+    pub(crate) fn issuer_common_name(&self) -> String {
         issuer_common_name(&self.linkerd_namespace, &self.trust_domain)
     }
 }
 
 /// Trust anchor and issuer, each with its PKCS#8 key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdentityMaterial {
+pub(crate) struct IdentityMaterial {
     /// The trust anchor certificate.
     pub trust_anchor: CertPem,
     /// The trust anchor's PKCS#8 private key.
@@ -137,7 +111,7 @@ pub struct IdentityMaterial {
 ///
 /// # Errors
 /// [`MintError`] when names, dates or encoding are unusable.
-pub fn mint_identity(
+pub(crate) fn mint_identity(
     params: &IdentityParams,
     anchor_key: &KeyPair,
     issuer_key: &KeyPair,
@@ -156,12 +130,4 @@ pub fn mint_identity(
         issuer,
         issuer_key: issuer_key.to_pkcs8_pem()?,
     })
-}
-
-/// Generates both keys, then [`mint_identity`].
-///
-/// # Errors
-/// As [`mint_identity`], plus [`MintError::KeyGeneration`].
-pub fn generate_identity(params: &IdentityParams) -> Result<IdentityMaterial, MintError> {
-    mint_identity(params, &KeyPair::generate()?, &KeyPair::generate()?)
 }

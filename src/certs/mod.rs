@@ -21,11 +21,14 @@ mod mint;
 mod ops;
 mod pem;
 mod record;
-pub mod store;
+pub(crate) mod store;
 mod verify;
 mod warning;
 mod webhook;
 mod x509;
+
+#[cfg(test)]
+mod tests;
 
 /// The `time` crate this module's API uses, for callers without their own dependency on it.
 pub use time;
@@ -33,17 +36,18 @@ use time::{Duration, OffsetDateTime};
 
 pub use check::CheckReport;
 pub use error::{CertError, MintError, Role};
-pub use identity::{
-    generate_identity, mint_identity, mint_issuer, mint_trust_anchor, rotate_issuer, IdentityMaterial, IdentityParams,
-    IssuerMaterial,
-};
-pub use keys::{KeyPair, KeyPem};
-pub use ops::{webhook_file, AnchorRotation, KeySource};
-pub use record::{StoreSettings, ValidityRecord, DEFAULT_VIZ_NAMESPACE};
+pub(crate) use identity::{mint_identity, mint_issuer, mint_trust_anchor, IdentityParams};
+pub use keys::KeyPair;
+pub(crate) use ops::webhook_file;
+pub use ops::{AnchorRotation, KeySource};
+pub(crate) use record::ValidityRecord;
+pub use record::{StoreSettings, DEFAULT_VIZ_NAMESPACE};
 pub use store::{CertStore, Change, StoreError};
-pub use verify::{trust_bundle, verify_identity, verify_identity_certs};
+pub(crate) use verify::{trust_bundle, verify_identity, verify_identity_certs};
 pub use warning::Warning;
-pub use webhook::{mint_webhook, verify_webhook, WebhookCerts};
+#[cfg(test)]
+pub(crate) use webhook::WebhookCerts;
+pub(crate) use webhook::{mint_webhook, verify_webhook};
 
 /// Common name of the Linkerd trust anchor (`step certificate create root.linkerd.cluster.local`).
 pub const TRUST_ANCHOR_CN: &str = "root.linkerd.cluster.local";

@@ -32,7 +32,7 @@ pub enum AnchorRotation {
 
 /// `webhooks/<service>.crt` and friends.
 #[must_use]
-pub fn webhook_file(service: &str, suffix: &str) -> String {
+pub(crate) fn webhook_file(service: &str, suffix: &str) -> String {
     format!("{WEBHOOKS_DIR}/{service}{suffix}")
 }
 

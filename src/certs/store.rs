@@ -24,19 +24,19 @@ use super::record::ValidityRecord;
 use super::{CertError, KeyPair, MintError, PemSource, Role, StoreSettings, Validity};
 
 /// Trust anchor(s); the anchor `ca.key` belongs to signs issuers.
-pub const CA_CRT: &str = "ca.crt";
+pub(crate) const CA_CRT: &str = "ca.crt";
 /// Private key of the trust anchor (gitignored).
-pub const CA_KEY: &str = "ca.key";
+pub(crate) const CA_KEY: &str = "ca.key";
 /// Old and new trust anchors while an anchor rotation is under way.
-pub const CA_BUNDLE: &str = "ca-bundle.crt";
+pub(crate) const CA_BUNDLE: &str = "ca-bundle.crt";
 /// The identity issuer certificate.
-pub const ISSUER_CRT: &str = "issuer.crt";
+pub(crate) const ISSUER_CRT: &str = "issuer.crt";
 /// The identity issuer's private key (gitignored).
-pub const ISSUER_KEY: &str = "issuer.key";
+pub(crate) const ISSUER_KEY: &str = "issuer.key";
 /// The record of names and validity windows.
-pub const VALIDITY_FILE: &str = "validity.yaml";
+pub(crate) const VALIDITY_FILE: &str = "validity.yaml";
 /// Subdirectory holding the webhook certificates.
-pub const WEBHOOKS_DIR: &str = "webhooks";
+pub(crate) const WEBHOOKS_DIR: &str = "webhooks";
 
 /// Why a store could not be read, changed or written.
 #[derive(Debug, thiserror::Error)]

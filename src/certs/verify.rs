@@ -20,7 +20,7 @@ use super::{rfc3339, CertError, MintError, PemSource, Role, Warning, EXPIRY_WARN
 ///
 /// # Errors
 /// The first problem found, as a [`CertError`] naming the file it concerns.
-pub fn verify_identity(
+pub(crate) fn verify_identity(
     anchors: PemSource<'_>,
     issuer_cert: PemSource<'_>,
     issuer_key: PemSource<'_>,
@@ -35,7 +35,7 @@ pub fn verify_identity(
 ///
 /// # Errors
 /// As [`verify_identity`].
-pub fn verify_identity_certs(
+pub(crate) fn verify_identity_certs(
     anchors: PemSource<'_>,
     issuer_cert: PemSource<'_>,
     expected_issuer_cn: &str,
@@ -255,7 +255,7 @@ fn check_signed_by_anchor(
 ///
 /// # Errors
 /// [`MintError::Load`] when a source is empty or not certificates.
-pub fn trust_bundle(sources: &[PemSource<'_>]) -> Result<String, MintError> {
+pub(crate) fn trust_bundle(sources: &[PemSource<'_>]) -> Result<String, MintError> {
     let mut all = Vec::new();
     for src in sources {
         all.extend(parse_certs(*src, Role::TrustAnchor)?);

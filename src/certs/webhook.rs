@@ -9,7 +9,7 @@ use super::{CertError, CertPem, KeyPair, MintError, PemSource, Role, Validity, W
 
 /// A webhook's own CA and the serving certificate it signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookCerts {
+pub(crate) struct WebhookCerts {
     /// Self-signed CA (pathlen 0); its PEM is the webhook's `caBundle`.
     pub ca: CertPem,
     /// Serving certificate: not a CA, digitalSignature + keyEncipherment, serverAuth,
@@ -19,20 +19,12 @@ pub struct WebhookCerts {
     pub key: KeyPem,
 }
 
-impl WebhookCerts {
-    /// PEM for `clientConfig.caBundle` (base64 it for the manifest).
-    #[must_use]
-    pub fn ca_bundle(&self) -> &str {
-        self.ca.as_str()
-    }
-}
-
 /// Mints a webhook CA (`<service_dns> CA`) from `ca_key` and a serving certificate for
 /// `service_dns` (e.g. `linkerd-proxy-injector.linkerd.svc`) from `leaf_key`.
 ///
 /// # Errors
 /// [`MintError::Name`] if `service_dns` is not a lowercase DNS name; others as minting.
-pub fn mint_webhook(
+pub(crate) fn mint_webhook(
     service_dns: &str,
     validity: &Validity,
     ca_key: &KeyPair,
@@ -83,7 +75,7 @@ pub(crate) fn check_dns_name(name: &str) -> Result<(), MintError> {
 ///
 /// # Errors
 /// The first problem found, as a [`CertError`] naming the file it concerns.
-pub fn verify_webhook(
+pub(crate) fn verify_webhook(
     ca: PemSource<'_>,
     cert: PemSource<'_>,
     key: Option<PemSource<'_>>,

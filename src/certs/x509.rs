@@ -96,18 +96,18 @@ pub(crate) fn signature_algorithm_name(alg: ObjectIdentifier) -> String {
 }
 
 impl Parsed {
-    pub fn subject_cn(&self) -> Option<String> {
+    pub(super) fn subject_cn(&self) -> Option<String> {
         cn_of(self.cert.tbs_certificate().subject())
     }
 
     /// `CN=...` of the subject, or the whole name when there is no CN.
-    pub fn subject_display(&self) -> String {
+    pub(super) fn subject_display(&self) -> String {
         self.subject_cn()
             .unwrap_or_else(|| self.cert.tbs_certificate().subject().to_string())
     }
 
     /// Checks the key is ECDSA P-256 and the signature ecdsa-with-SHA256.
-    pub fn check_algorithms(&self, file: &str, role: Role) -> Result<(), CertError> {
+    pub(super) fn check_algorithms(&self, file: &str, role: Role) -> Result<(), CertError> {
         let spki = self.cert.tbs_certificate().subject_public_key_info();
         let curve = spki
             .algorithm
@@ -133,12 +133,12 @@ impl Parsed {
     }
 
     /// The P-256 public key; `None` when the SPKI is not a valid P-256 point.
-    pub fn p256_key(&self) -> Option<VerifyingKey> {
+    pub(super) fn p256_key(&self) -> Option<VerifyingKey> {
         let spki = self.cert.tbs_certificate().subject_public_key_info();
         VerifyingKey::from_sec1_bytes(spki.subject_public_key.as_bytes()?).ok()
     }
 
-    pub fn basic_constraints(&self) -> Option<BasicConstraints> {
+    pub(super) fn basic_constraints(&self) -> Option<BasicConstraints> {
         self.cert
             .tbs_certificate()
             .get_extension::<BasicConstraints>()
@@ -147,12 +147,12 @@ impl Parsed {
             .map(|(_, bc)| bc)
     }
 
-    pub fn is_ca(&self) -> bool {
+    pub(super) fn is_ca(&self) -> bool {
         self.basic_constraints().is_some_and(|bc| bc.ca)
     }
 
     /// `Some(false)` when keyUsage is present without keyCertSign.
-    pub fn key_usage_allows_cert_sign(&self) -> Option<bool> {
+    pub(super) fn key_usage_allows_cert_sign(&self) -> Option<bool> {
         self.cert
             .tbs_certificate()
             .get_extension::<KeyUsage>()
@@ -162,7 +162,7 @@ impl Parsed {
     }
 
     /// DNS names in the subjectAltName extension.
-    pub fn dns_names(&self) -> Vec<String> {
+    pub(super) fn dns_names(&self) -> Vec<String> {
         let san = self
             .cert
             .tbs_certificate()
@@ -179,7 +179,7 @@ impl Parsed {
             .collect()
     }
 
-    pub fn subject_key_id(&self) -> Option<Vec<u8>> {
+    pub(super) fn subject_key_id(&self) -> Option<Vec<u8>> {
         self.cert
             .tbs_certificate()
             .get_extension::<x509_cert::ext::pkix::SubjectKeyIdentifier>()
@@ -188,11 +188,11 @@ impl Parsed {
             .map(|(_, ski)| ski.0.as_bytes().to_vec())
     }
 
-    pub fn not_before(&self) -> OffsetDateTime {
+    pub(super) fn not_before(&self) -> OffsetDateTime {
         to_offset(self.cert.tbs_certificate().validity().not_before)
     }
 
-    pub fn not_after(&self) -> OffsetDateTime {
+    pub(super) fn not_after(&self) -> OffsetDateTime {
         to_offset(self.cert.tbs_certificate().validity().not_after)
     }
 
@@ -201,7 +201,7 @@ impl Parsed {
     /// the rest of a render's certificate checks together, so each pair is verified once
     /// per process: a fleet renders many clusters under one anchor, a library caller or
     /// a benchmark renders the same store again and again.
-    pub fn signed_by(&self, issuer: &Parsed) -> bool {
+    pub(super) fn signed_by(&self, issuer: &Parsed) -> bool {
         use sha2::{Digest, Sha256};
         static VERIFIED: crate::memo::Memo<[u8; 32], bool> = crate::memo::Memo::new();
         let mut hasher = Sha256::new();
@@ -227,11 +227,11 @@ impl Parsed {
         key.verify(&tbs, &sig).is_ok()
     }
 
-    pub fn subject_der(&self) -> Vec<u8> {
+    pub(super) fn subject_der(&self) -> Vec<u8> {
         self.cert.tbs_certificate().subject().to_der().unwrap_or_default()
     }
 
-    pub fn issuer_der(&self) -> Vec<u8> {
+    pub(super) fn issuer_der(&self) -> Vec<u8> {
         self.cert.tbs_certificate().issuer().to_der().unwrap_or_default()
     }
 }

@@ -4,15 +4,15 @@
 use super::dsl::*;
 
 /// An API group: empty (the core group) or a DNS subdomain.
-pub const GROUP: &str = r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+pub(super) const GROUP: &str = r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 /// A kind: a letter, then letters, digits and inner dashes.
-pub const KIND: &str = r"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$";
+pub(super) const KIND: &str = r"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$";
 /// An RFC 1123 label, such as a namespace.
-pub const DNS_LABEL: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+pub(super) const DNS_LABEL: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 /// An RFC 1123 subdomain: labels joined by dots.
-pub const DNS_SUBDOMAIN: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+pub(super) const DNS_SUBDOMAIN: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 /// An HTTP header name (an RFC 7230 token); `\x60` is the backtick.
-pub const HEADER_NAME: &str = r"^[A-Za-z0-9!#$%&'*+\-.^_\x60|~]+$";
+pub(super) const HEADER_NAME: &str = r"^[A-Za-z0-9!#$%&'*+\-.^_\x60|~]+$";
 /// A condition type: an optional DNS-subdomain prefix and a slash, then a name.
 const CONDITION_TYPE: &str =
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$";
@@ -20,42 +20,42 @@ const CONDITION_TYPE: &str =
 const CONDITION_REASON: &str = r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$";
 
 /// `group` of a reference (at most 253 characters).
-pub fn group_ref() -> Schema {
+pub(super) fn group_ref() -> Schema {
     string().max_len(253).pattern(GROUP)
 }
 
 /// `kind` of a reference.
-pub fn kind_ref() -> Schema {
+pub(super) fn kind_ref() -> Schema {
     string().length(1, 63).pattern(KIND)
 }
 
 /// `name` of a reference: any non-empty string up to a DNS subdomain's length.
-pub fn name_ref() -> Schema {
+pub(super) fn name_ref() -> Schema {
     string().length(1, 253)
 }
 
 /// `namespace` as Gateway API spells it: a non-empty DNS label.
-pub fn namespace_ref() -> Schema {
+pub(super) fn namespace_ref() -> Schema {
     string().length(1, 63).pattern(DNS_LABEL)
 }
 
 /// `namespace` as the older policy CRDs spell it: only a length limit.
-pub fn loose_namespace_ref() -> Schema {
+pub(super) fn loose_namespace_ref() -> Schema {
     string().max_len(253)
 }
 
 /// A TCP port number.
-pub fn port_number() -> Schema {
+pub(super) fn port_number() -> Schema {
     int32().range(1, 65535)
 }
 
 /// A reference to a resource in the same namespace (a policy's target).
-pub fn local_target_ref() -> Schema {
+pub(super) fn local_target_ref() -> Schema {
     object([("group", group_ref()), ("kind", kind_ref()), ("name", name_ref())]).required(["kind", "name"])
 }
 
 /// A Kubernetes label selector.
-pub fn label_selector() -> Schema {
+pub(super) fn label_selector() -> Schema {
     let requirement = object([
         ("key", string()),
         (
@@ -69,19 +69,19 @@ pub fn label_selector() -> Schema {
 }
 
 /// Client networks: CIDRs, each with optional exceptions.
-pub fn networks() -> Schema {
+pub(super) fn networks() -> Schema {
     array(object([("cidr", string()), ("except", array(string()))]).required(["cidr"]))
 }
 
-pub fn condition_status() -> Schema {
+pub(super) fn condition_status() -> Schema {
     string().one_of_values(["True", "False", "Unknown"])
 }
 
-pub fn condition_type() -> Schema {
+pub(super) fn condition_type() -> Schema {
     string().max_len(316).pattern(CONDITION_TYPE)
 }
 
-pub fn condition_reason() -> Schema {
+pub(super) fn condition_reason() -> Schema {
     string().length(1, 1024).pattern(CONDITION_REASON)
 }
 
@@ -92,7 +92,7 @@ fn condition_message() -> Schema {
 /// `status.conditions` of the Linkerd-owned CRDs. Upstream puts `required` on the
 /// list rather than on its items (the server ignores it there); kept for fidelity.
 /// `probe` adds `lastProbeTime`, which ExternalWorkload carries.
-pub fn linkerd_conditions(probe: bool) -> Schema {
+pub(super) fn linkerd_conditions(probe: bool) -> Schema {
     let mut item = object([]);
     if probe {
         item = item.prop("lastProbeTime", date_time());
@@ -107,7 +107,7 @@ pub fn linkerd_conditions(probe: bool) -> Schema {
 }
 
 /// `conditions` as metav1.Condition defines them, in a list keyed by type (Gateway API).
-pub fn meta_conditions() -> Schema {
+pub(super) fn meta_conditions() -> Schema {
     let item = object([
         ("lastTransitionTime", date_time()),
         ("message", condition_message()),
@@ -121,7 +121,7 @@ pub fn meta_conditions() -> Schema {
 }
 
 /// The root of a schema that also declares the standard top-level fields.
-pub fn root_with_meta(spec: Schema, status: Schema) -> Schema {
+pub(super) fn root_with_meta(spec: Schema, status: Schema) -> Schema {
     object([
         ("apiVersion", string()),
         ("kind", string()),

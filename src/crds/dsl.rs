@@ -18,63 +18,63 @@ fn typed(ty: &str) -> Schema {
 }
 
 /// A string.
-pub fn string() -> Schema {
+pub(crate) fn string() -> Schema {
     typed("string")
 }
 
 /// A boolean.
-pub fn boolean() -> Schema {
+pub(crate) fn boolean() -> Schema {
     typed("boolean")
 }
 
 /// An integer without a format (the width is the server's choice).
-pub fn integer() -> Schema {
+pub(crate) fn integer() -> Schema {
     typed("integer")
 }
 
 /// A 32-bit integer.
-pub fn int32() -> Schema {
+pub(crate) fn int32() -> Schema {
     integer().format("int32")
 }
 
 /// A 64-bit integer.
-pub fn int64() -> Schema {
+pub(crate) fn int64() -> Schema {
     integer().format("int64")
 }
 
 /// A floating-point number.
-pub fn float() -> Schema {
+pub(crate) fn float() -> Schema {
     typed("number").format("float")
 }
 
 /// An RFC 3339 timestamp, as in status conditions.
-pub fn date_time() -> Schema {
+pub(crate) fn date_time() -> Schema {
     string().format("date-time")
 }
 
 /// A list of `items`.
-pub fn array(items: Schema) -> Schema {
+pub(crate) fn array(items: Schema) -> Schema {
     typed("array").with("items", items)
 }
 
 /// An object with exactly these properties; any other field is pruned by the server.
-pub fn object<const N: usize>(props: [(&str, Schema); N]) -> Schema {
+pub(crate) fn object<const N: usize>(props: [(&str, Schema); N]) -> Schema {
     let props: Map<String, Json> = props.into_iter().map(|(k, s)| (k.to_string(), s.into())).collect();
     typed("object").with("properties", props)
 }
 
 /// An object with no declared properties, such as `metadata` at the root.
-pub fn bare_object() -> Schema {
+pub(crate) fn bare_object() -> Schema {
     typed("object")
 }
 
 /// An object whose content the server keeps as written (label maps, opaque matchers).
-pub fn free_object() -> Schema {
+pub(crate) fn free_object() -> Schema {
     typed("object").preserve_unknown_fields()
 }
 
 /// A value that is either an integer or a string, such as a port number or name.
-pub fn int_or_string() -> Schema {
+pub(crate) fn int_or_string() -> Schema {
     empty().with("x-kubernetes-int-or-string", true)
 }
 

@@ -32,7 +32,7 @@ fn schema(version: &str) -> Schema {
         .doc("A workload outside the cluster that joins the mesh: its addresses, ports and identity.")
 }
 
-pub fn external_workload() -> Definition {
+pub(super) fn external_workload() -> Definition {
     let identity = |path| Column::new("Identity", "string", path);
     Definition {
         group: "workload.linkerd.io",

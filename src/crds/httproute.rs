@@ -195,7 +195,7 @@ fn schema(rev: Rev) -> Schema {
         .doc("Routes HTTP requests for the parents (Services or Servers) by path, header, query and method.")
 }
 
-pub fn http_route() -> Definition {
+pub(super) fn http_route() -> Definition {
     let version = |name, rev| {
         Version::new(name, schema(rev)).with_status().columns(vec![
             Column::new("Hostnames", "string", ".spec.hostnames"),

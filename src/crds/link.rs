@@ -129,7 +129,7 @@ fn schema(version: &str) -> Schema {
     }
 }
 
-pub fn link() -> Definition {
+pub(super) fn link() -> Definition {
     Definition {
         group: "multicluster.linkerd.io",
         kind: "Link",
@@ -151,7 +151,7 @@ pub fn link() -> Definition {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crds::validate::validate;
+    use crate::validate::openapi::violations as validate;
     use serde_json::json;
 
     fn v1alpha3() -> serde_json::Value {

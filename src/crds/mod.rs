@@ -2,10 +2,10 @@
 //! templated: their schemas are data with much shared structure (references,
 //! selectors, HTTP route filters), which builders express once. The same
 //! definitions validate the custom resources that templates render (see
-//! [`schema_for`] and `schema::check`).
+//! [`schema_for`] and `crate::validate`). A leaf: it knows nothing of values;
+//! [`Selection`] carries the three facts it needs.
 
-pub mod dsl;
-pub mod validate;
+pub(crate) mod dsl;
 
 mod common;
 mod external_workload;
@@ -20,18 +20,29 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::values::Values;
 use dsl::Schema;
 
+/// What decides the CRD objects of a render: where the control plane runs, its
+/// release, and which extensions are on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Selection<'a> {
+    /// The control plane's namespace (`linkerd.namespace`).
+    pub namespace: &'a str,
+    /// The Linkerd release (`linkerd.version`), named in `linkerd.io/created-by`.
+    pub linkerd_version: &'a str,
+    /// Whether the multicluster extension is rendered, which adds its Link CRD.
+    pub multicluster: bool,
+}
+
 /// The bundle (output folder) the CRDs are written to.
-pub const BUNDLE: &str = "linkerd-crds";
+pub(crate) const BUNDLE: &str = "linkerd-crds";
 
 /// Shown in errors where a template name would be: these objects have no template.
-pub const ORIGIN: &str = "src/crds";
+pub(crate) const ORIGIN: &str = "src/crds";
 
 /// One CustomResourceDefinition, independent of where it is installed.
 #[derive(Debug, Clone)]
-pub struct Definition {
+pub(crate) struct Definition {
     /// API group, such as `policy.linkerd.io`.
     pub group: &'static str,
     /// The kind, such as `Server`.
@@ -59,7 +70,7 @@ pub struct Definition {
 
 #[derive(Debug, Clone)]
 /// One served version of a CRD.
-pub struct Version {
+pub(crate) struct Version {
     /// The version, such as `v1beta3`.
     pub name: &'static str,
     /// Whether objects are stored in this version.
@@ -76,7 +87,7 @@ pub struct Version {
 
 impl Version {
     /// A served version with its schema; not stored, not deprecated.
-    pub fn new(name: &'static str, schema: Schema) -> Self {
+    pub(crate) fn new(name: &'static str, schema: Schema) -> Self {
         Self {
             name,
             storage: false,
@@ -88,25 +99,25 @@ impl Version {
     }
 
     /// The version objects are stored as; exactly one per CRD.
-    pub fn stored(mut self) -> Self {
+    pub(crate) fn stored(mut self) -> Self {
         self.storage = true;
         self
     }
 
     /// Marks the version deprecated, with the warning `kubectl` prints.
-    pub fn deprecated(mut self, warning: &'static str) -> Self {
+    pub(crate) fn deprecated(mut self, warning: &'static str) -> Self {
         self.deprecation = Some(warning);
         self
     }
 
     /// Gives the version a `status` subresource.
-    pub fn with_status(mut self) -> Self {
+    pub(crate) fn with_status(mut self) -> Self {
         self.status_subresource = true;
         self
     }
 
     /// Sets the columns `kubectl get` prints.
-    pub fn columns(mut self, columns: Vec<Column>) -> Self {
+    pub(crate) fn columns(mut self, columns: Vec<Column>) -> Self {
         self.columns = columns;
         self
     }
@@ -114,7 +125,7 @@ impl Version {
 
 /// An `additionalPrinterColumns` entry, a column of `kubectl get`.
 #[derive(Debug, Clone)]
-pub struct Column {
+pub(crate) struct Column {
     /// The column's header.
     pub name: &'static str,
     /// Its OpenAPI type, such as `string` or `date`.
@@ -129,7 +140,7 @@ pub struct Column {
 
 impl Column {
     /// A column of type `ty` showing `json_path`.
-    pub fn new(name: &'static str, ty: &'static str, json_path: &'static str) -> Self {
+    pub(crate) fn new(name: &'static str, ty: &'static str, json_path: &'static str) -> Self {
         Self {
             name,
             ty,
@@ -140,13 +151,13 @@ impl Column {
     }
 
     /// Sets the column's format.
-    pub fn format(mut self, format: &'static str) -> Self {
+    pub(crate) fn format(mut self, format: &'static str) -> Self {
         self.format = Some(format);
         self
     }
 
     /// Sets the column's description.
-    pub fn describe(mut self, text: &'static str) -> Self {
+    pub(crate) fn describe(mut self, text: &'static str) -> Self {
         self.description = Some(text);
         self
     }
@@ -173,12 +184,12 @@ fn age_column() -> Column {
 
 impl Definition {
     /// The CRD's name: `<plural>.<group>`.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         format!("{}.{}", self.plural, self.group)
     }
 
     /// The CustomResourceDefinition object for a control plane in `namespace`.
-    pub fn to_object(&self, namespace: &str, created_by: &str) -> Json {
+    pub(crate) fn to_object(&self, namespace: &str, created_by: &str) -> Json {
         let mut names = Map::new();
         names.insert("kind".into(), self.kind.into());
         if self.list_kind {
@@ -224,7 +235,7 @@ impl Definition {
 
 /// Value of the `linkerd.io/created-by` annotation, which names the installer (as
 /// `linkerd/cli <version>` does for `linkerd install`). Every Linkerd object carries it.
-pub fn created_by(linkerd_version: &str) -> String {
+pub(crate) fn created_by(linkerd_version: &str) -> String {
     format!("meshgen linkerd/{linkerd_version}")
 }
 
@@ -249,7 +260,7 @@ fn version_json(v: &Version) -> Json {
 }
 
 /// Every definition, in the order their files are listed upstream.
-pub fn definitions() -> &'static [Definition] {
+pub(crate) fn definitions() -> &'static [Definition] {
     static ALL: OnceLock<Vec<Definition>> = OnceLock::new();
     ALL.get_or_init(|| {
         vec![
@@ -269,30 +280,29 @@ pub fn definitions() -> &'static [Definition] {
 }
 
 /// Whether the extension a CRD belongs to (`None`: the control plane) is rendered.
-fn is_rendered(extension: Option<&str>, values: &Values) -> bool {
+fn is_rendered(extension: Option<&str>, selection: &Selection<'_>) -> bool {
     match extension {
         None => true,
-        Some("multicluster") => values.multicluster.enabled,
+        Some("multicluster") => selection.multicluster,
         Some(_) => false,
     }
 }
 
-/// The CustomResourceDefinition objects to render for `values`: the control plane's
-/// always, an extension's only with that extension (so a single cluster's CRD bundle
-/// has no Link).
-pub fn all(values: &Values) -> Vec<Json> {
+/// The CustomResourceDefinition objects to render: the control plane's always, an
+/// extension's only with that extension (so a single cluster's CRD bundle has no Link).
+pub(crate) fn all(selection: &Selection<'_>) -> Vec<Json> {
     definitions()
         .iter()
-        .filter(|d| is_rendered(d.extension, values))
-        .map(|d| d.to_object(&values.linkerd.namespace, &created_by(&values.linkerd.version)))
+        .filter(|d| is_rendered(d.extension, selection))
+        .map(|d| d.to_object(selection.namespace, &created_by(selection.linkerd_version)))
         .collect()
 }
 
 /// What [`all`] depends on, as one string: two renders with the same key get the same
 /// CRD objects, so a render can reuse them.
-pub fn key(values: &Values) -> String {
-    let mut key = format!("{}\n{}", values.linkerd.namespace, values.linkerd.version);
-    for d in definitions().iter().filter(|d| is_rendered(d.extension, values)) {
+pub(crate) fn key(selection: &Selection<'_>) -> String {
+    let mut key = format!("{}\n{}", selection.namespace, selection.linkerd_version);
+    for d in definitions().iter().filter(|d| is_rendered(d.extension, selection)) {
         key.push('\n');
         key.push_str(d.kind);
     }
@@ -300,7 +310,7 @@ pub fn key(values: &Values) -> String {
 }
 
 /// The schema of a served version of one of our CRDs, if `api_version`/`kind` names one.
-pub fn schema_for(api_version: &str, kind: &str) -> Option<&'static Json> {
+pub(crate) fn schema_for(api_version: &str, kind: &str) -> Option<&'static Json> {
     let (group, version) = api_version.split_once('/')?;
     definitions()
         .iter()

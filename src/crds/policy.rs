@@ -7,7 +7,7 @@ use super::{Definition, Version};
 
 const POLICY: &str = "policy.linkerd.io";
 
-pub fn authorization_policy() -> Definition {
+pub(super) fn authorization_policy() -> Definition {
     let authentication_ref = object([
         ("group", group_ref()),
         ("kind", kind_ref()),
@@ -37,7 +37,7 @@ pub fn authorization_policy() -> Definition {
     }
 }
 
-pub fn egress_network() -> Definition {
+pub(super) fn egress_network() -> Definition {
     let spec = object([
         ("trafficPolicy", string().one_of_values(["Allow", "Deny"])),
         ("networks", networks()),
@@ -59,7 +59,7 @@ pub fn egress_network() -> Definition {
     }
 }
 
-pub fn mesh_tls_authentication() -> Definition {
+pub(super) fn mesh_tls_authentication() -> Definition {
     let identity_ref = object([
         ("group", group_ref()),
         ("kind", kind_ref()),
@@ -89,7 +89,7 @@ pub fn mesh_tls_authentication() -> Definition {
     }
 }
 
-pub fn network_authentication() -> Definition {
+pub(super) fn network_authentication() -> Definition {
     let spec = object([("networks", networks())]).required(["networks"]);
     let root = object([("spec", spec)])
         .required(["spec"])
@@ -135,7 +135,7 @@ fn server_authorization_schema() -> Schema {
         .doc("Admits clients to one Server or to the Servers a selector picks.")
 }
 
-pub fn server_authorization() -> Definition {
+pub(super) fn server_authorization() -> Definition {
     Definition {
         group: POLICY,
         kind: "ServerAuthorization",

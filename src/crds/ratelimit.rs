@@ -4,7 +4,7 @@ use super::common::*;
 use super::dsl::*;
 use super::{Column, Definition, Version};
 
-pub fn http_local_rate_limit_policy() -> Definition {
+pub(super) fn http_local_rate_limit_policy() -> Definition {
     let rate = || object([("requestsPerSecond", int64())]).required(["requestsPerSecond"]);
     let client_ref = object([
         ("group", group_ref()),

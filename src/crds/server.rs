@@ -33,7 +33,7 @@ fn schema(version: &str) -> Schema {
         .doc("A port (by number or name) of the selected workloads, with its protocol and default access policy.")
 }
 
-pub fn server() -> Definition {
+pub(super) fn server() -> Definition {
     let port = || Column::new("Port", "string", ".spec.port").describe("The port the server is listening on");
     let protocol = || Column::new("Protocol", "string", ".spec.proxyProtocol").describe("The protocol of the server");
     let access = Column::new("Access Policy", "string", ".spec.accessPolicy")

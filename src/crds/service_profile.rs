@@ -56,7 +56,7 @@ fn schema(routes_required: bool) -> Schema {
         .doc("Routes of a service (by its FQDN name), with retry budget, timeouts and traffic split.")
 }
 
-pub fn service_profile() -> Definition {
+pub(super) fn service_profile() -> Definition {
     Definition {
         group: "linkerd.io",
         kind: "ServiceProfile",

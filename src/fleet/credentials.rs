@@ -110,7 +110,7 @@ impl Fleet {
             .into_iter()
             .map(|body| {
                 let m = Manifest::from_json("credentials", "fleet credentials", body)?;
-                m.check()?;
+                crate::validate::object(&m)?;
                 let ns = m.namespace.clone().unwrap_or_default();
                 Ok((format!("credentials/{ns}-{name}.yaml"), m))
             })

@@ -205,7 +205,7 @@ impl Fleet {
         }
         for (c, cluster) in self.clusters.iter().enumerate() {
             let key = format!("clusters[{c}].name");
-            crate::values::dns_label(&cluster.name)
+            crate::api_rules::dns_label(&cluster.name)
                 .map_err(|help| self.error(&key, &format!("`{}` is not a cluster name", cluster.name), &help))?;
             // controller-<name> and probe-<name> in the source cluster stay DNS labels.
             if cluster.name.len() > 52 {

@@ -19,11 +19,11 @@ use camino::Utf8Path;
 use crate::error::Result;
 
 pub use guard::resolved;
-pub use write::write;
+pub(crate) use write::write;
 
 /// Lists every file meshgen wrote, in `sha256sum` format, so a reviewer can run
 /// `sha256sum -c meshgen.lock` inside the output directory.
-pub const LOCK_FILE: &str = "meshgen.lock";
+pub(crate) const LOCK_FILE: &str = "meshgen.lock";
 
 /// The files of one output tree, keyed by path relative to its root.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -134,7 +134,7 @@ impl std::fmt::Display for Change {
 
 /// What a write would change in `dir`; empty when `dir` is up to date. Fails on a
 /// symbolic link in the tree, which is never followed.
-pub fn changes(dir: &Utf8Path, tree: &Tree) -> Result<Vec<Change>> {
+pub(crate) fn changes(dir: &Utf8Path, tree: &Tree) -> Result<Vec<Change>> {
     guard::check_tree(dir)?;
     let mut out = Vec::new();
     for (path, content) in &tree.files {
@@ -156,7 +156,7 @@ pub fn changes(dir: &Utf8Path, tree: &Tree) -> Result<Vec<Change>> {
 /// `patch -p1` accept: files are named `a/<shown>/<path>` and `b/<shown>/<path>`, and
 /// `/dev/null` stands for the missing side of a created or removed file. With `color`,
 /// removed lines are red, added lines green and headers bold (ANSI escapes).
-pub fn diff(dir: &Utf8Path, tree: &Tree, shown: &str, color: bool) -> Result<String> {
+pub(crate) fn diff(dir: &Utf8Path, tree: &Tree, shown: &str, color: bool) -> Result<String> {
     let paint = |code: &str, text: &str| match color {
         true => format!("\x1b[{code}m{text}\x1b[0m"),
         false => text.to_string(),

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 
 /// Replaces the meshgen-owned files of `dir` with `tree`. Returns the changes made;
 /// nothing is touched, and nothing flushed, when there are none.
-pub fn write(dir: &Utf8Path, tree: &Tree) -> Result<Vec<Change>> {
+pub(crate) fn write(dir: &Utf8Path, tree: &Tree) -> Result<Vec<Change>> {
     write_with(&RealDisk, dir, tree)
 }
 

@@ -45,7 +45,7 @@ pub(crate) struct Named<T> {
 }
 
 impl<T> Named<T> {
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
     }
 }
@@ -395,12 +395,12 @@ impl Workload {
         }
     }
 
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         format!("{} {}/{}", self.kind, self.namespace, self.name)
     }
 
     /// A container port by name.
-    pub fn named_port(&self, name: &str) -> Option<u16> {
+    pub(crate) fn named_port(&self, name: &str) -> Option<u16> {
         self.ports
             .iter()
             .find(|(_, n)| n.as_deref() == Some(name))

@@ -82,7 +82,7 @@ fn parse_from(text: &str) -> Result<From, ReachError> {
     let (namespace, rest) = text
         .split_once('/')
         .ok_or_else(|| bad("--from has no namespace:", text, FROM_HELP))?;
-    if crate::values::dns_label(namespace).is_err() {
+    if crate::api_rules::dns_label(namespace).is_err() {
         return Err(bad("--from names no valid namespace:", namespace, FROM_HELP));
     }
     let mut spec = PodSpec {
@@ -108,7 +108,7 @@ fn parse_from(text: &str) -> Result<From, ReachError> {
                 )
             }
             Some((key, value)) => {
-                if crate::values::qualified_key(key).is_err() {
+                if crate::api_rules::qualified_key(key).is_err() {
                     return Err(bad("--from has an invalid label key:", key, FROM_HELP));
                 }
                 spec.labels.insert(key.to_string(), value.to_string());

@@ -3,8 +3,8 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::check;
 use super::Problems;
+use crate::api_rules;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -133,7 +133,7 @@ impl Resources {
                     continue;
                 }
                 let path = format!("{at}.{kind}.{name}");
-                p.check(&path, check::resource_name(name));
+                p.check(&path, api_rules::resource_name(name));
                 super::check_amount(p, &path, amount);
             }
         }
@@ -175,7 +175,7 @@ const MANAGED_POD_LABELS: &[&str] = &[
 
 impl Dgraph {
     pub(crate) fn validate(&self, p: &mut Problems) {
-        p.check("dgraph.release", check::dns_label(&self.release));
+        p.check("dgraph.release", api_rules::dns_label(&self.release));
         // Object names are `<release>-dgraph-alpha-headless`: keep them a valid label.
         if self.release.len() > 63 - "-dgraph-alpha-headless".len() {
             p.add(
@@ -184,7 +184,7 @@ impl Dgraph {
                 "use at most 41 characters, so that `<release>-dgraph-alpha-headless` stays a valid name",
             );
         }
-        p.check("dgraph.namespace", check::dns_label(&self.namespace));
+        p.check("dgraph.namespace", api_rules::dns_label(&self.namespace));
         super::check_image(
             p,
             "dgraph.image",
@@ -226,7 +226,7 @@ impl Dgraph {
             );
         }
         for (i, range) in self.whitelist.iter().enumerate() {
-            p.check(&format!("dgraph.whitelist[{i}]"), check::cidr(range));
+            p.check(&format!("dgraph.whitelist[{i}]"), api_rules::cidr(range));
         }
         self.zero.validate("dgraph.zero", p);
         self.alpha.validate("dgraph.alpha", p);
@@ -234,12 +234,12 @@ impl Dgraph {
         for (at, metrics_port, c) in [("dgraph.zero", 6080, &self.zero), ("dgraph.alpha", 8080, &self.alpha)] {
             // Measured as rendered, meshgen's own annotations included, so that an
             // oversized value fails here rather than after templating.
-            let rendered = crate::bundles::dgraph::pod_annotations(self, metrics_port, c);
-            let size = check::annotations_size(rendered.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            if size > check::ANNOTATIONS_MAX_BYTES {
+            let rendered = self.pod_annotations(metrics_port, c);
+            let size = api_rules::annotations_size(rendered.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            if size > api_rules::ANNOTATIONS_MAX_BYTES {
                 p.add(
                     &format!("{at}.podAnnotations"),
-                    &format!("the pod annotations total {size} bytes, keys and values included; the API server takes at most {}", check::ANNOTATIONS_MAX_BYTES),
+                    &format!("the pod annotations total {size} bytes, keys and values included; the API server takes at most {}", api_rules::ANNOTATIONS_MAX_BYTES),
                     "put large data in a ConfigMap and annotate the pods with its name; annotations are for small facts",
                 );
             }
@@ -253,6 +253,36 @@ impl Dgraph {
                 "Zero runs Raft, which needs an odd number of members for a quorum; use 1, 3 or 5",
             );
         }
+    }
+}
+
+impl Dgraph {
+    /// A Zero's or an Alpha's pod annotations as rendered: Prometheus scraping first,
+    /// then the mesh, then the user's own. Here rather than in the bundle so that
+    /// the values can measure them (the API server's 256 KiB) and name the key.
+    pub(crate) fn pod_annotations(&self, metrics_port: u16, c: &Component) -> IndexMap<String, String> {
+        let mut out = IndexMap::new();
+        out.insert("prometheus.io/path".into(), "/debug/prometheus_metrics".into());
+        out.insert("prometheus.io/port".into(), metrics_port.to_string());
+        out.insert("prometheus.io/scrape".into(), "true".into());
+        let ports = |list: &[u16]| list.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
+        if !self.mesh.skip_inbound_ports.is_empty() {
+            out.insert(
+                "config.linkerd.io/skip-inbound-ports".into(),
+                ports(&self.mesh.skip_inbound_ports),
+            );
+        }
+        if !self.mesh.skip_outbound_ports.is_empty() {
+            out.insert(
+                "config.linkerd.io/skip-outbound-ports".into(),
+                ports(&self.mesh.skip_outbound_ports),
+            );
+        }
+        if self.mesh.inject {
+            out.insert("linkerd.io/inject".into(), "enabled".into());
+        }
+        out.extend(c.pod_annotations.clone());
+        out
     }
 }
 
@@ -276,12 +306,12 @@ impl Component {
         }
         super::check_size(p, &format!("{at}.storage.size"), &self.storage.size);
         if let Some(class) = self.storage.storage_class.as_deref().filter(|c| !c.is_empty()) {
-            p.check(&format!("{at}.storage.storageClass"), check::dns_subdomain(class));
+            p.check(&format!("{at}.storage.storageClass"), api_rules::dns_subdomain(class));
         }
         self.resources.validate(&format!("{at}.resources"), p);
         for (key, value) in &self.pod_annotations {
             let path = format!("{at}.podAnnotations.{key}");
-            p.check(&path, check::qualified_key(key));
+            p.check(&path, api_rules::qualified_key(key));
             if MANAGED_POD_ANNOTATIONS.contains(&key.as_str()) {
                 p.add(
                     &path,
@@ -293,8 +323,8 @@ impl Component {
         }
         for (key, value) in &self.pod_labels {
             let path = format!("{at}.podLabels.{key}");
-            p.check(&path, check::qualified_key(key));
-            p.check(&path, check::label_value(value));
+            p.check(&path, api_rules::qualified_key(key));
+            p.check(&path, api_rules::label_value(value));
             if MANAGED_POD_LABELS.contains(&key.as_str()) {
                 p.add(
                     &path,

@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::check;
 use super::Problems;
+use crate::api_rules;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -67,8 +67,8 @@ pub fn selector_labels(selector: &str) -> Result<Vec<(String, String)>, String> 
                 .split_once('=')
                 .ok_or_else(|| format!("`{pair}` is not key=value; write the selector as key=value[,key=value]"))?;
             let (key, value) = (key.trim(), value.trim());
-            check::qualified_key(key)?;
-            check::label_value(value)?;
+            api_rules::qualified_key(key)?;
+            api_rules::label_value(value)?;
             Ok((key.to_owned(), value.to_owned()))
         })
         .collect()
@@ -76,14 +76,14 @@ pub fn selector_labels(selector: &str) -> Result<Vec<(String, String)>, String> 
 
 impl Link {
     pub(crate) fn validate(&self, p: &mut Problems, key: &str) {
-        p.check(&format!("{key}.target"), check::dns_label(&self.target));
+        p.check(&format!("{key}.target"), api_rules::dns_label(&self.target));
         p.check(
             &format!("{key}.clusterDomain"),
-            check::dns_subdomain(&self.cluster_domain),
+            api_rules::dns_subdomain(&self.cluster_domain),
         );
         p.check(
             &format!("{key}.linkerdNamespace"),
-            check::dns_label(&self.linkerd_namespace),
+            api_rules::dns_label(&self.linkerd_namespace),
         );
         for (field, selector) in [
             ("selector", &self.selector),

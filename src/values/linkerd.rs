@@ -4,9 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::check;
 use super::dgraph::PullPolicy;
 use super::Problems;
+use crate::api_rules;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -191,24 +191,24 @@ impl ProxyResources {
 
 impl Linkerd {
     pub(crate) fn validate(&self, p: &mut Problems) {
-        p.check("linkerd.namespace", check::dns_label(&self.namespace));
-        p.check("linkerd.trustDomain", check::dns_subdomain(&self.trust_domain));
-        p.check("linkerd.version", check::image_tag(&self.version));
-        p.check("linkerd.registry", check::image_registry(&self.registry));
+        p.check("linkerd.namespace", api_rules::dns_label(&self.namespace));
+        p.check("linkerd.trustDomain", api_rules::dns_subdomain(&self.trust_domain));
+        p.check("linkerd.version", api_rules::image_tag(&self.version));
+        p.check("linkerd.registry", api_rules::image_registry(&self.registry));
         p.check(
             "linkerd.registry",
             image_names_fit(&self.registry, &["controller", "proxy", "debug"]),
         );
         p.check(
             "linkerd.identity.issuanceLifetime",
-            check::duration(&self.identity.issuance_lifetime),
+            api_rules::duration(&self.identity.issuance_lifetime),
         );
         p.check(
             "linkerd.identity.clockSkewAllowance",
-            check::duration(&self.identity.clock_skew_allowance),
+            api_rules::duration(&self.identity.clock_skew_allowance),
         );
         for (i, net) in self.cluster_networks.iter().enumerate() {
-            p.check(&format!("linkerd.clusterNetworks[{i}]"), check::cidr(net));
+            p.check(&format!("linkerd.clusterNetworks[{i}]"), api_rules::cidr(net));
         }
         if self.cluster_networks.is_empty() {
             p.add(
@@ -225,7 +225,7 @@ impl Linkerd {
 /// `<registry>/<name>` must stay within the 255 characters of an image name for
 /// every image `names` the registry is put in front of.
 pub(crate) fn image_names_fit(registry: &str, names: &[&str]) -> Result<(), String> {
-    match names.iter().find(|n| check::image_reference(&format!("{registry}/{n}")).is_err()) {
+    match names.iter().find(|n| api_rules::image_reference(&format!("{registry}/{n}")).is_err()) {
         None => Ok(()),
         Some(name) => Err(format!(
             "`{registry}/{name}` is longer than the 255 characters a registry accepts in an image name; use a shorter registry"

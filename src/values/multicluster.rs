@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::check;
 use super::Problems;
+use crate::api_rules;
 
 /// The most replicas meshgen renders of one multicluster Deployment; more is a typo.
 pub const MAX_REPLICAS: u32 = 10;
@@ -254,7 +254,7 @@ pub(crate) const CONTROLLER_FORMS: &str = "write the target cluster's name (cont
 impl Multicluster {
     /// `taken` lists the namespaces other bundles own, as (dotted key, namespace).
     pub(crate) fn validate(&self, p: &mut Problems, taken: &[(&str, &str)]) {
-        p.check("multicluster.namespace", check::dns_label(&self.namespace));
+        p.check("multicluster.namespace", api_rules::dns_label(&self.namespace));
         if self.enabled {
             for (key, ns) in taken {
                 if *ns == self.namespace {
@@ -267,10 +267,10 @@ impl Multicluster {
             }
         }
         if let Some(r) = &self.registry {
-            p.check("multicluster.registry", check::image_registry(r));
+            p.check("multicluster.registry", api_rules::image_registry(r));
         }
         let g = &self.gateway;
-        p.check("multicluster.gateway.name", check::dns_label(&g.name));
+        p.check("multicluster.gateway.name", api_rules::dns_label(&g.name));
         if let Some(n) = g.replicas {
             replicas(p, "multicluster.gateway.replicas", n);
         }
@@ -306,11 +306,14 @@ impl Multicluster {
             );
         }
         for (i, net) in g.source_networks.iter().enumerate() {
-            p.check(&format!("multicluster.gateway.sourceNetworks[{i}]"), check::cidr(net));
+            p.check(
+                &format!("multicluster.gateway.sourceNetworks[{i}]"),
+                api_rules::cidr(net),
+            );
         }
         p.check(
             "multicluster.remoteMirrorServiceAccountName",
-            check::dns_label(&self.remote_mirror_service_account_name),
+            api_rules::dns_label(&self.remote_mirror_service_account_name),
         );
         let l = &self.local_service_mirror;
         replicas(p, "multicluster.localServiceMirror.replicas", l.replicas);
@@ -348,7 +351,7 @@ impl Multicluster {
             };
             let target = entry.target();
             // `controller-<target>` and `probe-<target>` must be DNS labels too.
-            match check::dns_label(target) {
+            match api_rules::dns_label(target) {
                 Err(help) => p.add(&key, &format!("`{target}` is not a cluster name"), &help),
                 Ok(()) if target.len() > 52 => p.add(
                     &key,
@@ -398,7 +401,7 @@ fn port(p: &mut Problems, key: &str, n: u16) {
 fn image_reference(s: &str) -> Result<(), String> {
     let help = || format!("`{s}` is not a pinned image; write e.g. registry.k8s.io/pause:3.2");
     let (name, tag) = s.rsplit_once(':').ok_or_else(help)?;
-    if name.contains('/') && check::image_registry(name).is_ok() && check::image_tag(tag).is_ok() {
+    if name.contains('/') && api_rules::image_registry(name).is_ok() && api_rules::image_tag(tag).is_ok() {
         Ok(())
     } else {
         Err(help())

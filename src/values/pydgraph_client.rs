@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::check;
 use super::dgraph::{PullPolicy, Resources};
 use super::Problems;
+use crate::api_rules;
 
 /// `pydgraphClient`.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -52,7 +52,7 @@ impl ClientImage {
 
 impl PydgraphClient {
     pub(crate) fn validate(&self, other_namespaces: &[(&str, &str)], p: &mut Problems) {
-        p.check("pydgraphClient.namespace", check::dns_label(&self.namespace));
+        p.check("pydgraphClient.namespace", api_rules::dns_label(&self.namespace));
         for (key, namespace) in other_namespaces {
             if *namespace == self.namespace {
                 p.add(
@@ -62,7 +62,10 @@ impl PydgraphClient {
                 );
             }
         }
-        p.check("pydgraphClient.serviceAccount", check::dns_label(&self.service_account));
+        p.check(
+            "pydgraphClient.serviceAccount",
+            api_rules::dns_label(&self.service_account),
+        );
         // An empty registry is an image already on the nodes.
         super::check_image(
             p,

@@ -4,8 +4,8 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::check::duration;
 use super::Problems;
+use crate::api_rules::duration;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -38,7 +38,7 @@ impl ServiceProfile {
         if let Some(timeout) = &self.timeout {
             p.check(&format!("{at}.timeout"), duration(timeout));
         }
-        let names = crate::bundles::dgraph::profile::route_names();
+        let names = crate::service_profile::dgraph::route_names();
         for (route, timeout) in &self.route_timeouts {
             let path = format!("{at}.routeTimeouts.{route}");
             if !names.contains(route) {

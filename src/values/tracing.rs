@@ -5,9 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::check;
 use super::dgraph::{PullPolicy, Resources};
 use super::Problems;
+use crate::api_rules;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -130,10 +130,16 @@ pub const RESERVED_PORTS: [(u16, &str); 6] = [
 
 impl Tracing {
     pub(crate) fn validate(&self, p: &mut Problems) {
-        p.check("tracing.namespace", check::dns_label(&self.namespace));
-        p.check("tracing.serviceAccount", check::dns_subdomain(&self.service_account));
-        p.check("tracing.collector.service", check::dns_label(&self.collector.service));
-        p.check("tracing.query.service", check::dns_label(&self.query.service));
+        p.check("tracing.namespace", api_rules::dns_label(&self.namespace));
+        p.check(
+            "tracing.serviceAccount",
+            api_rules::dns_subdomain(&self.service_account),
+        );
+        p.check(
+            "tracing.collector.service",
+            api_rules::dns_label(&self.collector.service),
+        );
+        p.check("tracing.query.service", api_rules::dns_label(&self.query.service));
         if self.collector.service == self.query.service {
             p.add(
                 "tracing.query.service",
@@ -157,10 +163,10 @@ impl Tracing {
             );
         }
         let badger = &self.storage.badger;
-        p.check("tracing.storage.badger.spanTtl", check::duration(&badger.span_ttl));
+        p.check("tracing.storage.badger.spanTtl", api_rules::duration(&badger.span_ttl));
         super::check_size(p, "tracing.storage.badger.size", &badger.size);
         if let Some(class) = badger.storage_class.as_deref().filter(|c| !c.is_empty()) {
-            p.check("tracing.storage.badger.storageClass", check::dns_subdomain(class));
+            p.check("tracing.storage.badger.storageClass", api_rules::dns_subdomain(class));
         }
         self.resources.validate("tracing.resources", p);
     }

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::check;
 use super::Problems;
+use crate::api_rules;
 
 /// `dgraph.networkPolicy`.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -55,10 +55,10 @@ impl Authorization {
     pub(crate) fn validate(&self, at: &str, p: &mut Problems) {
         for (i, client) in self.clients.iter().enumerate() {
             // Linkerd writes the name and namespace as DNS labels of the identity.
-            p.check(&format!("{at}.clients[{i}].name"), check::dns_label(&client.name));
+            p.check(&format!("{at}.clients[{i}].name"), api_rules::dns_label(&client.name));
             p.check(
                 &format!("{at}.clients[{i}].namespace"),
-                check::dns_label(&client.namespace),
+                api_rules::dns_label(&client.namespace),
             );
         }
     }
@@ -120,11 +120,11 @@ impl Export {
         for (i, identity) in self.remote_identities.iter().enumerate() {
             p.check(
                 &format!("dgraph.export.remoteIdentities[{i}]"),
-                check::dns_subdomain(identity),
+                api_rules::dns_subdomain(identity),
             );
         }
         for (i, net) in self.remote_networks.iter().enumerate() {
-            p.check(&format!("dgraph.export.remoteNetworks[{i}]"), check::cidr(net));
+            p.check(&format!("dgraph.export.remoteNetworks[{i}]"), api_rules::cidr(net));
         }
     }
 }

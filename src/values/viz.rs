@@ -5,11 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::check;
-use super::check::image_tag;
 use super::dgraph::PullPolicy;
 use super::linkerd::{image_names_fit, ProxyResources};
 use super::Problems;
+use crate::api_rules;
+use crate::api_rules::image_tag;
 
 /// Requests and limits of one viz container; an empty string leaves one unset.
 pub type Resources = ProxyResources;
@@ -81,7 +81,7 @@ pub struct Image {
 impl Viz {
     /// `taken` lists the namespaces other bundles own, as (dotted key, namespace).
     pub(crate) fn validate(&self, p: &mut Problems, taken: &[(&str, &str)]) {
-        p.check("viz.namespace", check::dns_label(&self.namespace));
+        p.check("viz.namespace", api_rules::dns_label(&self.namespace));
         for (key, ns) in taken {
             if *ns == self.namespace {
                 p.add(
@@ -92,7 +92,7 @@ impl Viz {
             }
         }
         if let Some(r) = &self.default_registry {
-            p.check("viz.defaultRegistry", check::image_registry(r));
+            p.check("viz.defaultRegistry", api_rules::image_registry(r));
             p.check(
                 "viz.defaultRegistry",
                 image_names_fit(r, &["metrics-api", "tap", "web"]),
@@ -109,9 +109,12 @@ impl Viz {
             );
         }
         let image = &self.prometheus.image;
-        p.check("viz.prometheus.image.registry", check::image_registry(&image.registry));
-        p.check("viz.prometheus.image.name", check::image_path(&image.name));
-        if check::image_registry(&image.registry).is_ok() && check::image_path(&image.name).is_ok() {
+        p.check(
+            "viz.prometheus.image.registry",
+            api_rules::image_registry(&image.registry),
+        );
+        p.check("viz.prometheus.image.name", api_rules::image_path(&image.name));
+        if api_rules::image_registry(&image.registry).is_ok() && api_rules::image_path(&image.name).is_ok() {
             p.check(
                 "viz.prometheus.image.name",
                 image_names_fit(&image.registry, &[&image.name]),

@@ -15,13 +15,13 @@ pub(crate) mod events;
 
 /// Parses one YAML document into a JSON value, keeping key order.
 /// Duplicate keys are an error (serde-saphyr's default policy).
-pub fn parse(text: &str) -> Result<Value, String> {
+pub(crate) fn parse(text: &str) -> Result<Value, String> {
     serde_saphyr::from_str::<Value>(text).map_err(|e| describe(&e, None).message)
 }
 
 /// Why a named YAML document could not be read, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     /// What is wrong and where, with an excerpt of the lines concerned.
     pub message: String,
     /// What to do about it.
@@ -31,7 +31,7 @@ pub struct SyntaxError {
 /// [`parse`], for a document that error messages call `name` (a values file, say):
 /// the excerpt under the message is headed by that name rather than the parser's
 /// `<input>`, so the reader knows which file the line numbers are in.
-pub fn parse_named(text: &str, name: &str) -> Result<Value, SyntaxError> {
+pub(crate) fn parse_named(text: &str, name: &str) -> Result<Value, SyntaxError> {
     serde_saphyr::from_str::<Value>(text).map_err(|e| describe(&e, Some(name)))
 }
 
@@ -112,7 +112,7 @@ fn describe(err: &serde_saphyr::Error, name: Option<&str>) -> SyntaxError {
 }
 
 /// Parses a stream of YAML documents (separated by `---`); empty documents are dropped.
-pub fn parse_stream(text: &str) -> Result<Vec<Value>, String> {
+pub(crate) fn parse_stream(text: &str) -> Result<Vec<Value>, String> {
     if let Some(docs) = block::parse_stream(text).or_else(|| events::parse_stream(text)) {
         return Ok(docs);
     }
@@ -121,7 +121,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Value>, String> {
 }
 
 /// Writes `value` as canonical block YAML, ending with a newline.
-pub fn to_canonical(value: &Value) -> String {
+pub(crate) fn to_canonical(value: &Value) -> String {
     let mut out = String::new();
     match value {
         Value::Object(map) if !map.is_empty() => write_map(&mut out, map, 0),
@@ -224,7 +224,7 @@ const RESERVED_WORDS: &[&str] = &[
 /// True when `s` can be written without quotes and every YAML 1.1 or 1.2 reader
 /// reads it back as exactly this string. Deliberately conservative: anything that
 /// starts like a number, a timestamp or an indicator is quoted.
-pub fn plain_ok(s: &str) -> bool {
+pub(crate) fn plain_ok(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };

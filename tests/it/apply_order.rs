@@ -3,11 +3,12 @@
 
 use crate::common;
 
+const KUSTOMIZATION: &str = "kustomization.yaml";
+const LOCK_FILE: &str = "meshgen.lock";
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
-use meshgen::kustomize::FILE as KUSTOMIZATION;
-use meshgen::output::LOCK_FILE;
 use meshgen::Utf8PathBuf;
 use serde_json::Value;
 
@@ -29,10 +30,10 @@ fn id(v: &Value) -> String {
 fn the_stream_holds_exactly_the_generated_objects_in_a_safe_order() {
     for overlay in OVERLAYS {
         let output = common::output(overlay);
-        let stream = meshgen::yaml::parse_stream(&output.stream(false)).expect("the stream is YAML");
+        let stream = crate::common::parse_stream(&output.stream(false)).expect("the stream is YAML");
         let generated: BTreeSet<String> = (output.generated().files.iter())
             .filter(|(p, _)| *p != LOCK_FILE && !p.ends_with(KUSTOMIZATION))
-            .map(|(_, text)| id(&meshgen::yaml::parse(text).expect("yaml")))
+            .map(|(_, text)| id(&crate::common::parse(text).expect("yaml")))
             .collect();
         let streamed: Vec<String> = stream.iter().map(id).collect();
         assert_eq!(
@@ -88,7 +89,7 @@ fn the_stream_holds_exactly_the_generated_objects_in_a_safe_order() {
 fn secrets_join_the_stream_only_when_asked() {
     let output = common::output("");
     let count = |with: bool| {
-        let stream = meshgen::yaml::parse_stream(&output.stream(with)).expect("yaml");
+        let stream = crate::common::parse_stream(&output.stream(with)).expect("yaml");
         stream.iter().filter(|v| v["kind"] == "Secret").count()
     };
     assert_eq!(count(false), 0);
@@ -108,7 +109,7 @@ fn written(overlay: &str) -> (tempfile::TempDir, Utf8PathBuf) {
 
 fn resources(path: &Utf8PathBuf) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let doc = meshgen::yaml::parse(&text).expect("yaml");
+    let doc = crate::common::parse(&text).expect("yaml");
     assert_eq!(doc["kind"], "Kustomization", "{path}");
     (doc["resources"].as_array().expect("resources").iter())
         .map(|r| r.as_str().expect("a path").to_string())
@@ -155,7 +156,7 @@ fn kubectl_kustomize_builds_the_tree() {
         return;
     };
     assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
-    let built = meshgen::yaml::parse_stream(&String::from_utf8_lossy(&result.stdout)).expect("yaml");
+    let built = crate::common::parse_stream(&String::from_utf8_lossy(&result.stdout)).expect("yaml");
     let expected = common::output("").objects().count();
     assert_eq!(built.len(), expected, "kustomize dropped or added objects");
     assert_eq!(

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use meshgen::profile::{from_proto, Target};
+use meshgen::service_profile::{from_proto, Target};
 use serde_json::Value as Json;
 
 const PROFILE: &str = "dgraph/serviceprofile-demo-dgraph-alpha.dgraph.svc.cluster.local.yaml";

@@ -292,7 +292,7 @@ fn reach_answers_across_the_clusters() {
         .collect();
     insta::glob!("..", "inputs/fleet-reach/*.yaml", |path| {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let tree = meshgen::yaml::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let tree = crate::common::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let table: ReachTable = serde_json::from_value(tree).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mut out = String::from("| case | from | to | answer |\n|---|---|---|---|\n");
         for case in &table.cases {

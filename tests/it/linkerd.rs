@@ -5,10 +5,8 @@
 use crate::common;
 
 use base64ct::{Base64, Encoding};
-use meshgen::{load_certs, render, CertStore, Output, TemplateSet};
+use meshgen::{load_certs, CertStore, Output};
 use serde_json::Value;
-
-use common::values;
 
 fn trees(overlay: &str, certs: &CertStore) -> Output {
     meshgen::Renderer::new()
@@ -19,7 +17,7 @@ fn trees(overlay: &str, certs: &CertStore) -> Output {
 }
 
 fn parse(text: &str) -> Value {
-    meshgen::yaml::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    crate::common::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
 /// The generated files of the control plane bundle, parsed.
@@ -101,10 +99,13 @@ fn secrets_hold_the_keys_and_go_only_to_the_secrets_tree() {
     assert_eq!(hook["type"], "kubernetes.io/tls");
 
     // Every Secret the render produced sits in the secrets tree, none elsewhere.
-    let rendered = render(&values(""), &certs, &TemplateSet::embedded()).expect("render");
-    for m in rendered.manifests.iter().filter(|m| m.kind == "Secret") {
-        assert!(rendered.secrets.contains_key(&m.file_name()), "{}", m.id());
-        assert!(!rendered.files.contains_key(&m.file_name()), "{}", m.id());
+    let output = trees("", &certs);
+    let secrets = output.secrets().expect("the test store has its keys");
+    let all: Vec<_> = output.objects().chain(output.secret_objects()).collect();
+    assert!(all.iter().any(|m| m.kind == "Secret"));
+    for m in all.iter().filter(|m| m.kind == "Secret") {
+        assert!(secrets.files.contains_key(&m.file_name()), "{}", m.id());
+        assert!(!output.generated().files.contains_key(&m.file_name()), "{}", m.id());
     }
 }
 

@@ -7,12 +7,7 @@
 
 mod apply_order;
 mod certs_fleet;
-mod certs_identity;
-mod certs_rotation;
-mod certs_store;
-mod certs_webhook;
 mod common;
-mod crds;
 mod dgraph_profile;
 mod fleet;
 mod linkerd;
@@ -21,7 +16,6 @@ mod profile;
 mod reach;
 mod render;
 mod snapshots;
-mod test_store;
 mod tracing;
 mod values_errors;
 mod values_schema;

@@ -3,7 +3,7 @@
 //! file named `malformed-*` must fail, at the place its first line gives
 //! (`// expect-error-at: LINE:COL`); every other file must give a profile.
 
-use meshgen::profile::{from_proto, to_yaml, Target};
+use meshgen::service_profile::{from_proto, to_yaml, Target};
 use meshgen::Error;
 
 fn target() -> Target {

@@ -7,7 +7,7 @@
 use crate::common;
 use meshgen::reach::{Cluster, Query, ReachError};
 
-use meshgen::{render, Manifest, TemplateSet, Values, ValuesSource};
+use meshgen::{Manifest, Renderer, ValuesSource};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -17,10 +17,11 @@ fn certs() -> meshgen::CertStore {
 }
 
 fn manifests(overlays: &[ValuesSource]) -> Vec<Manifest> {
-    let values = Values::with_overlays(overlays).unwrap_or_else(|e| panic!("{e}"));
-    render(&values, &certs(), &TemplateSet::embedded())
-        .unwrap_or_else(|e| panic!("{e}"))
-        .manifests
+    let renderer = overlays
+        .iter()
+        .fold(Renderer::new().certs(certs()), |r, o| r.values_source(o.clone()));
+    let output = renderer.render(common::now()).unwrap_or_else(|e| panic!("{e}"));
+    output.objects().chain(output.secret_objects()).cloned().collect()
 }
 
 fn config(name: &str) -> ValuesSource {
@@ -82,7 +83,7 @@ fn table_cluster(table: &Table) -> Cluster {
 fn reachability_table() {
     insta::glob!("..", "inputs/reach/*.yaml", |path| {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let tree = meshgen::yaml::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let tree = crate::common::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let table: Table = serde_json::from_value(tree).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let cluster = table_cluster(&table);
         let mut out = String::from("| case | from | to | verdict | deciding rule |\n|---|---|---|---|---|\n");
@@ -327,7 +328,7 @@ fn the_ports_the_rules_name_are_the_rendered_ones() {
         .map(u64::from)
     );
     let config = all.iter().find(|m| m.name == "linkerd-config").expect("linkerd-config");
-    let values = meshgen::yaml::parse(config.body["data"]["values"].as_str().expect("values")).expect("yaml");
+    let values = crate::common::parse(config.body["data"]["values"].as_str().expect("values")).expect("yaml");
     let ports = &values["proxy"]["ports"];
     assert_eq!(ports["inbound"], u64::from(proxy_ports::INBOUND));
     assert_eq!(ports["admin"], u64::from(proxy_ports::ADMIN));

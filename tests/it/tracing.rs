@@ -12,7 +12,7 @@ fn render(overlay: &str) -> Trees {
 }
 
 fn parse(text: &str) -> Value {
-    meshgen::yaml::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    crate::common::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
 /// Every object of `bundle`, parsed.

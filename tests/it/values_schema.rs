@@ -59,7 +59,7 @@ fn covers(root: &Value, schema: &Value, values: &Value, path: &str) {
 #[test]
 fn every_default_key_is_in_the_schema_and_nothing_is_required() {
     let schema: Value = serde_json::from_str(COMMITTED).expect("the schema is JSON");
-    let defaults = meshgen::yaml::parse(meshgen::DEFAULT_VALUES).expect("the defaults are YAML");
+    let defaults = crate::common::parse(meshgen::DEFAULT_VALUES).expect("the defaults are YAML");
     covers(&schema, &schema, &defaults, "");
     assert!(
         !COMMITTED.contains("\"required\""),

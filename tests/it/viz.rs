@@ -27,7 +27,7 @@ fn trees(overlay: &str) -> Trees {
 }
 
 fn parse(text: &str) -> Value {
-    meshgen::yaml::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    crate::common::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
 /// The generated files of the viz bundle, by path.

@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use camino::Utf8PathBuf;
-use meshgen::profile::{from_proto, to_yaml, Target};
+use meshgen::service_profile::{from_proto, to_yaml, Target};
 
 use crate::Place;
 

@@ -151,14 +151,7 @@ fn read_dir(dir: &Utf8Path) -> Result<Vec<Manifest>, String> {
     let mut manifests = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
-        let docs = meshgen::yaml::parse_stream(&text).map_err(|e| format!("{file}: {e}"))?;
-        for doc in docs {
-            // Files such as kustomization.yaml are not objects of the cluster.
-            if doc.get("metadata").is_none() {
-                continue;
-            }
-            manifests.push(Manifest::from_json("", file.as_str(), doc).map_err(|e| e.to_string())?);
-        }
+        manifests.extend(Manifest::parse_file(file.as_str(), &text).map_err(|e| format!("{file}: {e}"))?);
     }
     Ok(manifests)
 }

@@ -164,7 +164,7 @@ pub fn run(args: &RenderArgs, place: &Place) -> meshgen::Result<ExitCode> {
 
 /// `--out` at the checkout's root, or above it, would take the checkout for output.
 pub fn refuse_checkout_root(place: &Place, out: &meshgen::Utf8Path) -> meshgen::Result<()> {
-    let (out_real, root) = (meshgen::output::resolved(out), meshgen::output::resolved(&place.root));
+    let (out_real, root) = (meshgen::resolved_path(out), meshgen::resolved_path(&place.root));
     if root.starts_with(&out_real) {
         return Err(meshgen::Error::Placement {
             path: out.to_string(),

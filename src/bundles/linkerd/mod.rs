@@ -11,9 +11,9 @@
 mod proxy;
 mod resources;
 
-pub use proxy::ProxyView;
+pub(crate) use proxy::ProxyView;
 pub(crate) use resources::container_resources;
-pub use resources::{ChartResources, Controllers};
+pub(crate) use resources::{ChartResources, Controllers};
 
 use base64ct::{Base64, Encoding};
 use indexmap::IndexMap;
@@ -31,7 +31,7 @@ use crate::values::Values;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct View {
+pub(crate) struct View {
     /// `<registry>/controller:<version>` and so on.
     pub images: Images,
     /// `identity.<namespace>.<trustDomain>`: the issuer's name and the identity service's.
@@ -76,7 +76,7 @@ pub struct View {
 /// strings and `enabled: false`), as `linkerd install` writes them.
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ConfigTracing {
+pub(crate) struct ConfigTracing {
     pub enabled: bool,
     pub endpoint: String,
     pub service_account_name: String,
@@ -96,7 +96,7 @@ impl ConfigTracing {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Images {
+pub(crate) struct Images {
     pub controller: String,
     pub proxy: String,
     pub debug: String,
@@ -108,7 +108,7 @@ pub struct Images {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WebhookTls {
+pub(crate) struct WebhookTls {
     pub ca_bundle: String,
     /// Base64 of the trimmed CA PEM: the webhook configuration's `caBundle`.
     pub ca_bundle_b64: String,
@@ -123,7 +123,7 @@ pub struct WebhookTls {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Checksums {
+pub(crate) struct Checksums {
     /// The sp-validator and policy-validator certificates.
     pub destination: String,
     pub proxy_injector: String,
@@ -171,7 +171,7 @@ impl WebhookTls {
 }
 
 impl View {
-    pub fn new(values: &Values, certs: &CertStore) -> Result<Self> {
+    pub(crate) fn new(values: &Values, certs: &CertStore) -> Result<Self> {
         let l: &Linkerd = &values.linkerd;
         let anchors = match certs.trust_anchors() {
             Some(anchors) => anchors,

@@ -10,7 +10,7 @@ use crate::values::Values;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ProxyView {
+pub(crate) struct ProxyView {
     /// `LINKERD2_PROXY_LOG`: the log filter, with HTTP headers and requests kept out
     /// of the logs (the chart's `logHTTPHeaders: off`).
     pub log: String,
@@ -34,7 +34,7 @@ pub struct ProxyView {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Trace {
+pub(crate) struct Trace {
     pub collector: String,
     /// The collector's mesh identity, `<sa>.<ns>.serviceaccount.<identitySuffix>`.
     pub collector_name: String,

@@ -9,7 +9,7 @@ use crate::values::linkerd::{ProxyResources, RequestLimit};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Controllers {
+pub(crate) struct Controllers {
     pub replicas: u32,
     /// The Deployments' `rollingUpdate.maxUnavailable`: `25%`, or 1 in HA mode.
     pub max_unavailable: Json,
@@ -25,7 +25,7 @@ pub struct Controllers {
 
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ControllerResources {
+pub(crate) struct ControllerResources {
     /// The chart's `controllerResources`, which the others default to.
     pub controller: Option<Resources>,
     pub destination: Option<Resources>,
@@ -39,7 +39,7 @@ pub struct ControllerResources {
 /// and as a container's `resources` field.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Resources {
+pub(crate) struct Resources {
     pub values: ChartResources,
     /// `{limits, requests}` holding only the quantities set; `None` (written as null,
     /// like the chart's empty `resources:`) when none is.
@@ -48,7 +48,7 @@ pub struct Resources {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ChartResources {
+pub(crate) struct ChartResources {
     pub cpu: RequestLimit,
     pub memory: RequestLimit,
     /// Absent from values-ha.yaml's controller resources.
@@ -57,15 +57,15 @@ pub struct ChartResources {
 
 /// What values-ha.yaml sets, for whatever the user left unset.
 mod ha {
-    pub const REPLICAS: u32 = 3;
-    pub const PROXY_CPU_REQUEST: &str = "100m";
-    pub const PROXY_MEMORY_REQUEST: &str = "20Mi";
-    pub const PROXY_MEMORY_LIMIT: &str = "250Mi";
-    pub const CONTROLLER_CPU_REQUEST: &str = "100m";
-    pub const CONTROLLER_MEMORY_REQUEST: &str = "50Mi";
-    pub const CONTROLLER_MEMORY_LIMIT: &str = "250Mi";
+    pub(super) const REPLICAS: u32 = 3;
+    pub(super) const PROXY_CPU_REQUEST: &str = "100m";
+    pub(super) const PROXY_MEMORY_REQUEST: &str = "20Mi";
+    pub(super) const PROXY_MEMORY_LIMIT: &str = "250Mi";
+    pub(super) const CONTROLLER_CPU_REQUEST: &str = "100m";
+    pub(super) const CONTROLLER_MEMORY_REQUEST: &str = "50Mi";
+    pub(super) const CONTROLLER_MEMORY_LIMIT: &str = "250Mi";
     /// The identity controller needs less memory than the others.
-    pub const IDENTITY_MEMORY_REQUEST: &str = "10Mi";
+    pub(super) const IDENTITY_MEMORY_REQUEST: &str = "10Mi";
 }
 
 impl Controllers {

@@ -29,11 +29,11 @@ use crate::values::tracing::{Backend, Tracing, HEALTH_PORT, QUERY_GRPC_PORT};
 const STORE: &str = "traces";
 
 /// Where the Badger PersistentVolumeClaim is mounted.
-pub const BADGER_DIR: &str = "/badger";
+pub(crate) const BADGER_DIR: &str = "/badger";
 
 /// The health check's path (the extension's default, written out so the probes and
 /// the config visibly agree).
-pub const HEALTH_PATH: &str = "/status";
+pub(crate) const HEALTH_PATH: &str = "/status";
 
 /// The Jaeger configuration for `t`, with the query service under `base_path`.
 pub(super) fn jaeger_config(t: &Tracing, base_path: &str) -> Json {

@@ -19,28 +19,28 @@ use crate::digest::sha256_hex;
 use crate::values::tracing::{Backend, HEALTH_PORT};
 use crate::values::Values;
 
-pub use config::{BADGER_DIR, HEALTH_PATH};
+pub(crate) use config::{BADGER_DIR, HEALTH_PATH};
 
 /// The bundle's output folder.
-pub const BUNDLE: &str = "linkerd-jaeger";
+pub(crate) const BUNDLE: &str = "linkerd-jaeger";
 
 /// The name of the Deployment, its container and its ConfigMap.
-pub const NAME: &str = "jaeger";
+pub(crate) const NAME: &str = "jaeger";
 
 /// The path the query service and UI are served under. The viz dashboard proxies
 /// `/jaeger/*` to the query Service without stripping the prefix (linkerd2
 /// `web/srv/server.go`), so Jaeger must serve under exactly this path.
-pub const BASE_PATH: &str = "/jaeger";
+pub(crate) const BASE_PATH: &str = "/jaeger";
 
 /// The viz dashboard's ServiceAccount, the one client admitted to the query port.
-pub const VIZ_DASHBOARD_SERVICE_ACCOUNT: &str = "web";
+pub(crate) const VIZ_DASHBOARD_SERVICE_ACCOUNT: &str = "web";
 
 type Map = IndexMap<String, String>;
 
 /// What the control plane needs to know about the collector; `None` with tracing off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ControlPlane {
+pub(crate) struct ControlPlane {
     /// `<collector Service>.<namespace>.svc.<clusterDomain>:<OTLP gRPC port>`.
     pub endpoint: String,
     /// The collector's mesh identity, so that the proxies talk to it over mTLS.
@@ -49,7 +49,7 @@ pub struct ControlPlane {
 }
 
 /// The collector as the control plane addresses it; `None` with tracing off.
-pub fn control_plane(values: &Values) -> Option<ControlPlane> {
+pub(crate) fn control_plane(values: &Values) -> Option<ControlPlane> {
     let t = &values.tracing;
     t.enabled.then(|| ControlPlane {
         endpoint: service_address(values, &t.collector.service, t.collector.grpc_port),
@@ -60,7 +60,7 @@ pub fn control_plane(values: &Values) -> Option<ControlPlane> {
 
 /// The query Service's address, `<query Service>.<namespace>.svc.<clusterDomain>:<port>`:
 /// the viz dashboard's `jaegerUrl`. `None` with tracing off.
-pub fn query_url(values: &Values) -> Option<String> {
+pub(crate) fn query_url(values: &Values) -> Option<String> {
     let t = &values.tracing;
     t.enabled
         .then(|| service_address(values, &t.query.service, t.query.port))
@@ -75,7 +75,7 @@ fn service_address(values: &Values, service: &str, port: u16) -> String {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct View {
+pub(crate) struct View {
     pub name: &'static str,
     /// The viz dashboard's `jaegerUrl` ([`query_url`]); `None` with tracing off.
     pub query_url: Option<String>,
@@ -98,13 +98,13 @@ pub struct View {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Identity {
+pub(crate) struct Identity {
     pub service_account: &'static str,
     pub namespace: String,
 }
 
 impl View {
-    pub fn new(values: &Values) -> Self {
+    pub(crate) fn new(values: &Values) -> Self {
         let t = &values.tracing;
         let selector: Map = [
             ("app.kubernetes.io/component", "all-in-one"),

@@ -10,14 +10,14 @@
 //! To mint the store again with fresh keys (only needed if its layout changes):
 //! `MESHGEN_MINT_TEST_STORE=1 cargo test --test test_store`, then commit the files.
 
-use crate::common;
+use crate::test_support as common;
 
-use meshgen::certs::store::{CA_CRT, CA_KEY, ISSUER_CRT, ISSUER_KEY};
-use meshgen::certs::{
+use crate::certs::store::{CA_CRT, CA_KEY, ISSUER_CRT, ISSUER_KEY};
+use crate::certs::{
     mint_identity, mint_webhook, webhook_file, CertStore, IdentityParams, KeyPair, MintError, Role, StoreSettings,
     Validity,
 };
-use meshgen::Utf8Path;
+use crate::Utf8Path;
 
 fn validity() -> Validity {
     Validity::starting_at(common::start(), time::Duration::days(36_524)).expect("a 100-year window")
@@ -40,7 +40,7 @@ fn mint(keys: &mut dyn FnMut(&str) -> Result<KeyPair, MintError>) -> CertStore {
             keys(&ca_file).expect("webhook CA key"),
             keys(&key_file).expect("webhook key"),
         );
-        let dns = meshgen::certs::webhook_dns_name(service, namespace);
+        let dns = crate::certs::webhook_dns_name(service, namespace);
         let minted = mint_webhook(&dns, &validity(), &ca_key, &key).expect("webhook mints");
         store.set_cert(&webhook_file(service, "-ca.crt"), minted.ca.as_str(), Some(validity()));
         store.set_key(&ca_file, &ca_key.to_pkcs8_pem().expect("pkcs8"));

@@ -1,16 +1,15 @@
 //! Issuer rotation, Linkerd's three-step trust-anchor rotation, and importing an identity.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use crate::common;
+use crate::test_support as common;
 use common::{fresh, init, now, tempdir};
 use std::fs;
 
-use camino::Utf8Path;
-use meshgen::certs::store::{CA_BUNDLE, CA_CRT, CA_KEY, ISSUER_CRT, ISSUER_KEY};
-use meshgen::certs::{
+use crate::certs::store::{CA_BUNDLE, CA_CRT, CA_KEY, ISSUER_CRT, ISSUER_KEY};
+use crate::certs::{
     verify_identity, AnchorRotation, CertError, CertStore, Change, KeyPair, PemSource, Role, StoreError, StoreSettings,
     Warning,
 };
+use camino::Utf8Path;
 
 const ISSUER_CN: &str = "identity.linkerd.cluster.local";
 

@@ -19,7 +19,7 @@ use serde_json::{Map, Value as Json};
 
 /// One problem, at a dotted path such as `spec.routes[0].condition.method`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
+pub(crate) struct Violation {
     /// Where, as a dotted path into the object.
     pub path: String,
     /// What is wrong there.
@@ -27,14 +27,15 @@ pub struct Violation {
 }
 
 /// Every violation of `schema` by `value`, in document order.
-pub fn validate(value: &Json, schema: &Json) -> Vec<Violation> {
-    validate_except(value, schema, &[])
+#[cfg(test)]
+pub(crate) fn violations(value: &Json, schema: &Json) -> Vec<Violation> {
+    violations_except(value, schema, &[])
 }
 
-/// As [`validate`], with the top-level fields named in `skip` left out of both the
+/// As [`violations`], with the top-level fields named in `skip` left out of both the
 /// value and the schema: a custom resource's `apiVersion`, `kind` and `metadata`
 /// belong to the API server, whatever its schema declares.
-pub fn validate_except(value: &Json, schema: &Json, skip: &[&str]) -> Vec<Violation> {
+pub(crate) fn violations_except(value: &Json, schema: &Json, skip: &[&str]) -> Vec<Violation> {
     let mut v = Validator {
         skip_top: skip,
         ..Validator::default()

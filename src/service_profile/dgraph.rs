@@ -1,17 +1,14 @@
-//! Alpha's ServiceProfile: a route for each gRPC method and HTTP endpoint Alpha
-//! serves, so that `linkerd viz routes` shows them and the proxy can retry the
-//! safe ones and time each out.
+//! Alpha's routes: the rpcs and HTTP endpoints of Dgraph's client API, named and
+//! matched as `linkerd profile` does, with meshgen's choice of what may be retried.
+//! Facts only; the values name routes from here (`dgraph.serviceProfile.routeTimeouts`)
+//! and the dgraph bundle renders them.
 
-use serde::Serialize;
-
-use crate::profile::{Route, Target};
-use crate::values::service_profile::{RetryBudget, ServiceProfile};
-use crate::values::Values;
+use super::Route;
 
 /// The rpcs of `service Dgraph` in `package api`, Dgraph v25's client API (dgo
 /// v250, `protos/api.proto`), in file order: the order `linkerd profile --proto`
 /// writes their routes in. StreamExtSnapshot is a bidirectional stream.
-pub const DGRAPH_RPCS: &[&str] = &[
+pub(crate) const DGRAPH_RPCS: &[&str] = &[
     "Login",
     "Query",
     "Alter",
@@ -73,52 +70,10 @@ impl Endpoint {
     }
 }
 
-/// What the ServiceProfile template needs.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct View {
-    /// `<release>-dgraph-alpha.<namespace>.svc.<cluster domain>`.
-    pub name: String,
-    pub routes: Vec<Route>,
-    pub retry_budget: RetryBudget,
-}
-
-impl View {
-    pub fn new(values: &Values) -> Self {
-        let d = &values.dgraph;
-        let target = Target {
-            service: format!("{}-dgraph-alpha", d.release),
-            namespace: d.namespace.clone(),
-            cluster_domain: values.cluster_domain.clone(),
-        };
-        let profile = &d.service_profile;
-        let routes = routes()
-            .into_iter()
-            .map(|route| Route {
-                timeout: timeout(profile, &route.name),
-                ..route
-            })
-            .collect();
-        Self {
-            name: target.profile_name(),
-            routes,
-            retry_budget: profile.retry_budget.clone(),
-        }
-    }
-}
-
-/// The route's own entry in `routeTimeouts` if it has one (null: none), else the default.
-fn timeout(profile: &ServiceProfile, route: &str) -> Option<String> {
-    match profile.route_timeouts.get(route) {
-        Some(own) => own.clone(),
-        None => profile.timeout.clone(),
-    }
-}
-
 /// Every route, without timeouts: the Dgraph rpcs as `linkerd profile --proto`
 /// names and matches them (with meshgen's retries), the gRPC health check, then
 /// one route per HTTP endpoint and method.
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     let grpc = DGRAPH_RPCS
         .iter()
         .map(|rpc| Route::grpc(Some("api"), "Dgraph", rpc, READ_ONLY_RPCS.contains(rpc)));
@@ -133,7 +88,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// The route names `dgraph.serviceProfile.routeTimeouts` may use.
-pub fn route_names() -> Vec<String> {
+pub(crate) fn route_names() -> Vec<String> {
     routes().into_iter().map(|r| r.name).collect()
 }
 
@@ -169,26 +124,5 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), count);
-    }
-
-    #[test]
-    fn timeouts_come_from_the_route_then_the_default() {
-        let mut values = crate::Values::defaults().expect("default values load");
-        let profile = &mut values.dgraph.service_profile;
-        profile.timeout = Some("7s".into());
-        profile.route_timeouts.clear();
-        profile.route_timeouts.insert("Alter".into(), Some("3m".into()));
-        profile.route_timeouts.insert("StreamExtSnapshot".into(), None);
-        let view = View::new(&values);
-        let of = |name: &str| {
-            view.routes
-                .iter()
-                .find(|r| r.name == name)
-                .and_then(|r| r.timeout.clone())
-        };
-        assert_eq!(of("Alter").as_deref(), Some("3m"));
-        assert_eq!(of("StreamExtSnapshot"), None);
-        assert_eq!(of("POST /query").as_deref(), Some("7s"));
-        assert_eq!(view.name, "demo-dgraph-alpha.dgraph.svc.cluster.local");
     }
 }

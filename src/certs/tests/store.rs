@@ -1,16 +1,15 @@
 //! The certificate directory: layout, init, reproducibility, check.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use crate::common;
+use crate::test_support as common;
 use common::{fresh, init, now, start, tempdir};
 use std::fs;
 
-use camino::Utf8Path;
-use meshgen::certs::store::{CA_CRT, ISSUER_CRT, ISSUER_KEY, VALIDITY_FILE};
-use meshgen::certs::{
+use crate::certs::store::{CA_CRT, ISSUER_CRT, ISSUER_KEY, VALIDITY_FILE};
+use crate::certs::{
     mint_issuer, CertError, CertStore, Role, StoreError, StoreSettings, Validity, ValidityRecord, Warning,
     ISSUER_LIFETIME,
 };
+use camino::Utf8Path;
 use time::Duration;
 
 const SERVICES: [&str; 5] = [

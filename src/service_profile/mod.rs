@@ -30,6 +30,7 @@
 //! - The service, namespace and cluster domain are checked as upstream's CLI
 //!   checks them, and the profile against the project's ServiceProfile CRD schema.
 
+pub(crate) mod dgraph;
 mod proto;
 mod route;
 
@@ -38,9 +39,9 @@ use serde_json::{json, Value as Json};
 pub use proto::grpc_routes;
 pub use route::{quote_meta, Route};
 
+use crate::api_rules::{dns_label, dns_subdomain};
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
-use crate::values::{dns_label, dns_subdomain};
 
 /// The ServiceProfile API version that `linkerd profile` writes.
 pub const API_VERSION: &str = "linkerd.io/v1alpha2";
@@ -97,7 +98,7 @@ pub fn service_profile(target: &Target, routes: &[Route], origin: &str) -> Resul
         "spec": spec,
     });
     let manifest = Manifest::from_json("profile", origin, body)?;
-    manifest.check()?;
+    crate::validate::object(&manifest)?;
     Ok(manifest)
 }
 
@@ -105,7 +106,7 @@ pub fn service_profile(target: &Target, routes: &[Route], origin: &str) -> Resul
 /// shown as `file` in errors.
 ///
 /// ```
-/// use meshgen::profile::{from_proto, to_yaml, Target};
+/// use meshgen::service_profile::{from_proto, to_yaml, Target};
 ///
 /// let target = Target {
 ///     service: "vote-svc".into(),

@@ -1,12 +1,14 @@
 //! The Linkerd CRDs built in src/crds: the rendered objects, and the validation of
 //! custom resources against their schemas.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use crate::common;
+use crate::test_support as common;
 
 use std::collections::BTreeSet;
 
-use meshgen::crds::{self, dsl, validate::validate};
-use meshgen::{Error, Manifest, TemplateSet, Utf8PathBuf};
+use crate::crds::{self, dsl};
+use crate::validate::openapi::violations as validate;
+use crate::{Error, Manifest, TemplateSet, Utf8PathBuf};
 use serde_json::{json, Value};
 
 fn fixtures() -> Utf8PathBuf {
@@ -26,7 +28,7 @@ fn examples() -> Vec<(String, Value)> {
     let mut docs = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).expect("read example");
-        for doc in meshgen::yaml::parse_stream(&text).unwrap_or_else(|e| panic!("{file}: {e}")) {
+        for doc in crate::yaml::parse_stream(&text).unwrap_or_else(|e| panic!("{file}: {e}")) {
             docs.push((file.file_name().unwrap_or_default().to_string(), doc));
         }
     }
@@ -35,11 +37,11 @@ fn examples() -> Vec<(String, Value)> {
 
 /// Checks one object the way a render does.
 fn check(obj: &Value) -> Result<(), Error> {
-    Manifest::from_json("test", "test.yaml.j2", obj.clone())?.check()
+    super::object(&Manifest::from_json("test", "test.yaml.j2", obj.clone())?)
 }
 
 fn parse(yaml: &str) -> Value {
-    meshgen::yaml::parse(yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}"))
+    crate::yaml::parse(yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}"))
 }
 
 #[test]
@@ -95,7 +97,7 @@ fn failure(base: Value, edit: impl FnOnce(&mut Value)) -> (String, String, Strin
     match check(&obj) {
         Err(Error::Schema { object, path, message }) => (object, path, message),
         Err(other) => panic!("expected a schema error, got {other}"),
-        Ok(()) => panic!("accepted:\n{}", meshgen::yaml::to_canonical(&obj)),
+        Ok(()) => panic!("accepted:\n{}", crate::yaml::to_canonical(&obj)),
     }
 }
 
@@ -384,7 +386,11 @@ fn every_schema_pattern_compiles() {
 
 #[test]
 fn each_crd_stores_exactly_one_version_and_is_named_by_plural_and_group() {
-    let objects = crds::all(&common::values(""));
+    let objects = crds::all(&crds::Selection {
+        namespace: "linkerd",
+        linkerd_version: crate::LINKERD_VERSION,
+        multicluster: false,
+    });
     assert_eq!(objects.len(), 10);
     for crd in &objects {
         let name = crd["metadata"]["name"].as_str().expect("name");
@@ -409,7 +415,7 @@ fn each_crd_stores_exactly_one_version_and_is_named_by_plural_and_group() {
 
 #[test]
 fn the_crds_are_rendered_into_their_bundle_and_labelled_with_the_control_plane_namespace() {
-    let output = meshgen::Renderer::new()
+    let output = crate::Renderer::new()
         .certs(common::test_certs_for("mesh-system", "cluster.local", "linkerd-viz"))
         .values_text("mesh.yaml", "linkerd:\n  namespace: mesh-system\n")
         .render(common::now())
@@ -419,7 +425,7 @@ fn the_crds_are_rendered_into_their_bundle_and_labelled_with_the_control_plane_n
         .collect();
     assert_eq!(files.len(), 10, "{files:?}");
     let text = &output.generated().files["linkerd-crds/customresourcedefinition-servers.policy.linkerd.io.yaml"];
-    let server = meshgen::yaml::parse(text).expect("yaml");
+    let server = crate::yaml::parse(text).expect("yaml");
     assert_eq!(
         server["metadata"]["labels"]["linkerd.io/control-plane-ns"],
         "mesh-system"
@@ -456,4 +462,19 @@ fn a_custom_resource_written_inline_is_checked_too() {
         Err(Error::Schema { path, .. }) => assert_eq!(path, "spec.networks"),
         other => panic!("expected a schema error, got {other:?}"),
     }
+}
+
+#[test]
+fn a_link_resource_is_checked_against_the_crd() {
+    let link = |field: &str| {
+        json!({
+            "apiVersion": "multicluster.linkerd.io/v1alpha3",
+            "kind": "Link",
+            "metadata": {"name": "east", "namespace": "linkerd-multicluster"},
+            "spec": {field: "east"},
+        })
+    };
+    assert!(check(&link("targetClusterName")).is_ok());
+    let err = check(&link("targetClustrName")).expect_err("a misspelt field");
+    assert!(err.to_string().contains("targetClustrName"), "{err}");
 }

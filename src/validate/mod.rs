@@ -1,8 +1,13 @@
-//! Strict schema checks. A typed Kubernetes object is deserialised into its
-//! k8s-openapi type and serialised back; any field that does not survive the round
-//! trip is unknown to the API (a typo, or a field the server would silently drop)
-//! and is reported with its path. Custom resources of the CRDs in `crate::crds` are
-//! validated against their version's openAPIV3Schema instead.
+//! Every object validated against its schema before anything is written. A typed
+//! Kubernetes object is deserialised into its k8s-openapi type and serialised back;
+//! any field that does not survive the round trip is unknown to the API (a typo, or a
+//! field the server would silently drop) and is reported with its path. Custom
+//! resources of the CRDs in `crate::crds` are validated against their version's
+//! openAPIV3Schema instead ([`openapi`]).
+
+pub(crate) mod openapi;
+#[cfg(test)]
+mod tests;
 
 use k8s_openapi::api::admissionregistration::v1 as admission;
 use k8s_openapi::api::{apps, batch, core, networking, policy, rbac};
@@ -14,12 +19,13 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::crds::validate::{dotted, Step};
 use crate::error::{Error, Result};
+use crate::located::deserialize as deserialize_located;
 use crate::manifest::Manifest;
+use openapi::{dotted, Step};
 
 /// Checks `m` against the schema of its kind.
-pub fn check(m: &Manifest) -> Result<()> {
+pub(crate) fn object(m: &Manifest) -> Result<()> {
     macro_rules! typed {
         ($($ty:ty),* $(,)?) => {
             $(
@@ -69,7 +75,7 @@ pub fn check(m: &Manifest) -> Result<()> {
         object: m.id(),
         path: "apiVersion/kind".into(),
         message: format!(
-            "meshgen has no schema for {} {}; add the type to schema::check before rendering it",
+            "meshgen has no schema for {} {}; add the type to validate::object before rendering it",
             m.api_version, m.kind
         ),
     })
@@ -108,7 +114,7 @@ fn custom_resource(m: &Manifest, schema: &Json) -> Result<()> {
         }
     }
     // apiVersion, kind and metadata belong to the server, whatever the schema declares.
-    let found = crate::crds::validate::validate_except(&m.body, schema, &["apiVersion", "kind", "metadata"]);
+    let found = openapi::violations_except(&m.body, schema, &["apiVersion", "kind", "metadata"]);
     let mut found = found.into_iter();
     match found.next() {
         None => Ok(()),
@@ -146,15 +152,6 @@ fn round_trip<T: DeserializeOwned + Serialize>(m: &Manifest) -> Result<()> {
             message,
         }),
     }
-}
-
-/// `value` as a `T`, or the error with the path where it occurred. Plain deserialisation
-/// comes first: serde_path_to_error tracks the path at every node, which costs as much
-/// again as the deserialisation, and only an error needs it.
-pub(crate) fn deserialize_located<T: DeserializeOwned>(
-    value: &Json,
-) -> std::result::Result<T, serde_path_to_error::Error<serde_json::Error>> {
-    T::deserialize(value).or_else(|_| serde_path_to_error::deserialize(value))
 }
 
 /// The first place where `original` holds something the typed round trip lost or changed,
