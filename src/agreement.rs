@@ -55,19 +55,11 @@ pub(crate) fn check(values: &Values, certs: &CertStore) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{CertStore, Error, Values, ValuesSource};
+    use crate::test_support::values;
+    use crate::{CertStore, Error};
 
     fn certs() -> CertStore {
-        let dir = camino::Utf8Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store"));
-        CertStore::load(dir).expect("test store")
-    }
-
-    fn values(overlay: &str) -> Values {
-        Values::with_overlays(&[ValuesSource {
-            name: "mine.yaml".into(),
-            text: overlay.into(),
-        }])
-        .expect("valid values")
+        crate::test_support::test_certs()
     }
 
     #[test]
@@ -82,7 +74,7 @@ mod tests {
                 Err(Error::Values {
                     file, path: at, help, ..
                 }) => {
-                    assert_eq!((file.as_str(), at.as_str()), ("mine.yaml", path), "{overlay}");
+                    assert_eq!((file.as_str(), at.as_str()), ("test-overlay.yaml", path), "{overlay}");
                     assert!(help.contains("cargo xtask certs init --force"), "{help}");
                 }
                 other => panic!("{overlay}: expected a values error, got {other:?}"),

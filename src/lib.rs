@@ -50,7 +50,7 @@ pub use error::{Error, Result};
 pub use fleet::{Fleet, FleetOutput};
 pub use manifest::Manifest;
 pub use output::{resolved as resolved_path, Change, Tree};
-pub use renderer::{Output, Renderer, Written};
+pub use renderer::{Output, Renderer, WriteReport};
 pub use templates::{TemplateFile, TemplateSet};
 pub use values::{Values, ValuesSource};
 

@@ -88,7 +88,8 @@ impl Renderer {
         self
     }
 
-    /// Sets one key, as `--set path.to.key=value` does (see [`crate::values::assignment`]).
+    /// Sets one key, as `--set path.to.key=value` does: the value is read as YAML,
+    /// and `\.` is a dot inside a key.
     pub fn set(mut self, assignment: &str) -> Result<Self> {
         self.overlays.push(crate::values::assignment(assignment)?);
         Ok(self)
@@ -156,7 +157,7 @@ pub struct Output {
 
 /// What [`Output::write`] changed.
 #[derive(Debug, Clone)]
-pub struct Written {
+pub struct WriteReport {
     /// Number of files in the generated tree, lock file included.
     pub files: usize,
     /// The changes to the generated tree; empty when it was up to date.
@@ -235,14 +236,14 @@ impl Output {
     /// `secrets_out`, each replaced atomically and durably. Files meshgen did not write
     /// are kept. Refused before anything is written: two trees that overlap each other
     /// or the certificate store, a symbolic link in either, a directory holding `.git`.
-    pub fn write(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<Written> {
+    pub fn write(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<WriteReport> {
         self.check_placement(out, secrets_out)?;
         let generated = output::write(out, &self.generated)?;
         let secrets = match &self.secrets {
             Some(tree) => Some(output::write(secrets_out, tree)?),
             None => None,
         };
-        Ok(Written {
+        Ok(WriteReport {
             files: self.generated.files.len(),
             generated,
             secrets,
@@ -273,7 +274,8 @@ impl Output {
             .transpose()
     }
 
-    /// A unified diff of `out` against this render; see [`output::diff`].
+    /// A unified diff of `out` against this render, headed `a/<shown>/...` and
+    /// `b/<shown>/...` so that `git apply` and `patch -p1` take it; coloured if `color`.
     pub fn diff(&self, out: &Utf8Path, shown: &str, color: bool) -> Result<String> {
         output::diff(out, &self.generated, shown, color)
     }

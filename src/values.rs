@@ -23,7 +23,7 @@ use crate::api_rules;
 use crate::error::{Error, Result};
 use crate::yaml;
 
-pub use set::assignment;
+pub(crate) use set::assignment;
 
 /// The file, at the top of the checkout, that [`schema_json`] is written to.
 pub const SCHEMA_FILE: &str = "values.schema.json";

@@ -192,8 +192,7 @@ mod tests {
     use super::*;
 
     fn view(overlay: &str) -> View {
-        let source = crate::ValuesSource::new("test.yaml", overlay);
-        let values = crate::Values::with_overlays(&[source]).unwrap_or_else(|e| panic!("{e}"));
+        let values = crate::test_support::values(overlay);
         View::new(&values)
     }
 

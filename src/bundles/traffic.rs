@@ -225,11 +225,7 @@ mod tests {
     use super::*;
 
     fn view(overlay: &str) -> View {
-        let values = crate::Values::with_overlays(&[crate::ValuesSource {
-            name: "test.yaml".into(),
-            text: overlay.into(),
-        }])
-        .expect("values load");
+        let values = crate::test_support::values(overlay);
         let dgraph = super::super::dgraph::View::new(&values.dgraph);
         View::new(&values, &dgraph)
     }

@@ -237,15 +237,8 @@ fn resources(r: &Resources, ha: Option<&HaFigures>) -> Option<Json> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::values;
     use serde_json::json;
-
-    fn values(overlay: &str) -> Values {
-        let source = crate::ValuesSource {
-            name: "test.yaml".into(),
-            text: overlay.into(),
-        };
-        crate::Values::with_overlays(&[source]).unwrap_or_else(|e| panic!("{e}"))
-    }
 
     /// The one place these tests get certificates from.
     fn certs() -> CertStore {

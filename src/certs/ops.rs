@@ -141,7 +141,7 @@ impl CertStore {
         Ok(())
     }
 
-    /// Verifies trust anchors, issuer and issuer key (as [`verify_identity`] at `now`,
+    /// Verifies trust anchors, issuer and issuer key (as the render does at `now`,
     /// expecting the issuer name of `settings`), then takes them over verbatim, like
     /// `linkerd install --identity-trust-anchors-file … --identity-issuer-certificate-file …
     /// --identity-issuer-key-file …`. Without `force`, refuses when `ca.crt` or

@@ -133,7 +133,7 @@ struct Stored {
     text: Text,
 }
 
-/// The certificates, keys and record of one directory; see the [module docs](self).
+/// The certificates, keys and record of one directory; see the [module docs](crate::certs).
 #[derive(Debug, Clone)]
 pub struct CertStore {
     dir: Utf8PathBuf,

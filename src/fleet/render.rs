@@ -11,7 +11,7 @@ use crate::certs::time::OffsetDateTime;
 use crate::certs::CertStore;
 use crate::error::{Error, Result};
 use crate::output::Change;
-use crate::renderer::{Output, Renderer, Written};
+use crate::renderer::{Output, Renderer, WriteReport};
 use crate::values::Values;
 
 /// The rendered clusters of a fleet, in the fleet file's order.
@@ -130,7 +130,7 @@ impl FleetOutput {
     /// Writes each cluster's trees to `<out>/clusters/<name>/` and
     /// `<secrets_out>/clusters/<name>/`, each tree replaced atomically as a single
     /// render's are. Every placement is checked before anything is written.
-    pub fn write(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<Vec<(String, Written)>> {
+    pub fn write(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<Vec<(String, WriteReport)>> {
         crate::output::guard::check_placement(out, secrets_out, None)?;
         for (name, output) in &self.clusters {
             output.check_placement(&Self::dir_of(out, name), &Self::dir_of(secrets_out, name))?;

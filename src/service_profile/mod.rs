@@ -36,15 +36,15 @@ mod route;
 
 use serde_json::{json, Value as Json};
 
-pub use proto::grpc_routes;
-pub use route::{quote_meta, Route};
+pub(crate) use proto::grpc_routes;
+pub use route::Route;
 
 use crate::api_rules::{dns_label, dns_subdomain};
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 
 /// The ServiceProfile API version that `linkerd profile` writes.
-pub const API_VERSION: &str = "linkerd.io/v1alpha2";
+pub(crate) const API_VERSION: &str = "linkerd.io/v1alpha2";
 
 /// The Service a profile is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +85,7 @@ impl Target {
 
 /// The ServiceProfile for `target` with `routes`, checked against the project's
 /// ServiceProfile CRD schema. `origin` names what it was made from in errors.
-pub fn service_profile(target: &Target, routes: &[Route], origin: &str) -> Result<Manifest> {
+pub(crate) fn service_profile(target: &Target, routes: &[Route], origin: &str) -> Result<Manifest> {
     target.validate()?;
     let mut spec = json!({});
     if !routes.is_empty() {

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 
 /// One route per rpc of every service, services and rpcs in file order, streaming
 /// or not. `file` names the source in errors; imports are recorded, never read.
-pub fn grpc_routes(file: &str, source: &str) -> Result<Vec<Route>> {
+pub(crate) fn grpc_routes(file: &str, source: &str) -> Result<Vec<Route>> {
     let descriptor = protox_parse::parse(file, source).map_err(|e| syntax_error(file, source, &e))?;
     let package = descriptor.package.as_deref().filter(|p| !p.is_empty());
     let routes = descriptor

@@ -71,7 +71,7 @@ impl Route {
 /// Go's `regexp.QuoteMeta`, which upstream applies to every path. Hand-written
 /// because `regex::escape` escapes more (`-`, `#`, `&`, `~`), which would change
 /// the bytes of a path that holds them.
-pub fn quote_meta(s: &str) -> String {
+pub(crate) fn quote_meta(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if r"\.+*?()|[]{}^$".contains(c) {

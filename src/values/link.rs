@@ -59,7 +59,7 @@ pub struct LinkProbe {
 
 /// `key=value,key=value` into pairs; the only form `link-gen`'s defaults take, and
 /// the one a Link's `matchLabels` can hold.
-pub fn selector_labels(selector: &str) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn selector_labels(selector: &str) -> Result<Vec<(String, String)>, String> {
     selector
         .split(',')
         .map(|pair| {

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 /// The value is read as YAML, as in a values file: `3` is a number, `true` a boolean,
 /// `"3"` a string, `[a, b]` a list and an empty value an empty string. A dot inside a
 /// key (a label key such as `linkerd.io/inject`) is written `\.`.
-pub fn assignment(text: &str) -> Result<ValuesSource> {
+pub(crate) fn assignment(text: &str) -> Result<ValuesSource> {
     let fail = |name: &str, message: &str| Error::Values {
         file: format!("--set {name}"),
         path: name.to_string(),

@@ -37,7 +37,11 @@ fn unreadable_values_files_are_named_with_help() {
 #[test]
 fn set_assignments_that_are_not_yaml_name_the_flag() {
     for bad in ["dgraph.zero.replicas=[unclosed", "dgraph={a: 1, a: 2}"] {
-        let err = meshgen::values::assignment(bad).expect_err(bad).to_string();
+        let err = meshgen::Renderer::new()
+            .set(bad)
+            .map(|_| ())
+            .expect_err(bad)
+            .to_string();
         assert!(err.starts_with("--set "), "{err}");
         assert!(err.contains("\n  help: "), "{err}");
         assert!(!err.contains("<input>") && !err.contains("DuplicateKeyPolicy"), "{err}");

@@ -266,14 +266,7 @@ fn heartbeat_schedule(digest: &[u8]) -> String {
 #[cfg(test)]
 mod test_support {
     use super::*;
-
-    fn values(overlay: &str) -> Values {
-        let source = crate::ValuesSource {
-            name: "test.yaml".into(),
-            text: overlay.into(),
-        };
-        crate::Values::with_overlays(&[source]).unwrap_or_else(|e| panic!("{e}"))
-    }
+    use crate::test_support::values;
 
     fn test_certs() -> CertStore {
         crate::load_certs(camino::Utf8Path::new(concat!(

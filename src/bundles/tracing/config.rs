@@ -144,13 +144,7 @@ mod tests {
     }
 
     fn tracing(overlay: &str) -> Tracing {
-        let source = crate::ValuesSource {
-            name: "test.yaml".into(),
-            text: overlay.into(),
-        };
-        crate::Values::with_overlays(&[source])
-            .unwrap_or_else(|e| panic!("{e}"))
-            .tracing
+        crate::test_support::values(overlay).tracing
     }
 
     #[test]

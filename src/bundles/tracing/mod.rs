@@ -143,14 +143,7 @@ impl View {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn values(overlay: &str) -> Values {
-        let source = crate::ValuesSource {
-            name: "test.yaml".into(),
-            text: overlay.into(),
-        };
-        crate::Values::with_overlays(&[source]).unwrap_or_else(|e| panic!("{e}"))
-    }
+    use crate::test_support::values;
 
     #[test]
     fn the_default_matches_what_the_control_plane_always_pointed_at() {
