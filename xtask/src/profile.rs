@@ -6,7 +6,7 @@ use std::io::Read;
 use camino::Utf8PathBuf;
 use meshgen::profile::{from_proto, to_yaml, Target};
 
-use crate::Place;
+use crate::place::Place;
 
 #[derive(clap::Args)]
 pub struct ProfileArgs {
