@@ -22,26 +22,27 @@ mod schema;
 
 use std::fmt::Display;
 use std::process::ExitCode;
+use std::sync::LazyLock;
 
 use clap::{Parser, Subcommand};
 
 use place::Place;
 
 /// `--version`: meshgen's own version and the upstream releases it pins.
-const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (Linkerd ",
-    "edge-26.8.3",
-    ", Dgraph ",
-    "v25.4.0",
-    ")"
-);
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{} (Linkerd {}, Dgraph {})",
+        env!("CARGO_PKG_VERSION"),
+        meshgen::LINKERD_VERSION,
+        meshgen::DGRAPH_VERSION
+    )
+});
 
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
     bin_name = "cargo xtask",
-    version = VERSION,
+    version = VERSION.as_str(),
     about = "Render the meshgen manifests: Linkerd, its extensions and Dgraph, deterministically"
 )]
 struct Cli {
@@ -100,11 +101,5 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         super::Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn the_version_names_the_pinned_releases() {
-        assert!(super::VERSION.contains(meshgen::LINKERD_VERSION), "{}", super::VERSION);
-        assert!(super::VERSION.contains(meshgen::DGRAPH_VERSION), "{}", super::VERSION);
     }
 }
