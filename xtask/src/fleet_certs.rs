@@ -7,14 +7,14 @@ use std::process::ExitCode;
 
 use camino::Utf8Path;
 use meshgen::certs::time::OffsetDateTime;
-use meshgen::certs::{KeyPair, PemSource, StoreError, StoreSettings};
-use meshgen::fleet::certs::{FleetCerts, IdentityPems};
+use meshgen::certs::{KeyPair, StoreError, StoreSettings};
+use meshgen::fleet::certs::FleetCerts;
 use meshgen::Renderer;
 
-use crate::certs::{
-    not_before, print_changes, print_warnings, read, today, CertsArgs, CertsCommand, DirArgs, RotationStep,
-};
-use crate::Place;
+use crate::certs_args::{CertsArgs, CertsCommand, RotationStep};
+use crate::certs_steps::{mint_missing_webhooks, not_before, print_changes, print_warnings, ImportedPems};
+use crate::fleet_file;
+use crate::place::Place;
 
 fn state(file: &str, message: String) -> StoreError {
     StoreError::State {
@@ -23,18 +23,11 @@ fn state(file: &str, message: String) -> StoreError {
     }
 }
 
-pub fn dispatch(args: &CertsArgs, place: &Place, fleet_file: &Utf8Path) -> Result<ExitCode, StoreError> {
-    let shown_fleet = place.shown(fleet_file).to_string();
-    let fleet = crate::fleet::load(fleet_file, place).map_err(|e| state(&shown_fleet, e.to_string()))?;
+pub(crate) fn run(args: &CertsArgs, place: &Place, file: &Utf8Path) -> Result<ExitCode, StoreError> {
+    let shown_fleet = place.shown(file).to_string();
+    let fleet = fleet_file::load(file, place).map_err(|e| state(&shown_fleet, e.to_string()))?;
     let only = args.cluster.as_deref();
-    let dir = |d: &DirArgs| place.path(d.dir.as_deref(), "certs");
-    let dir = match &args.command {
-        CertsCommand::Init(a) => dir(&a.mint.dir),
-        CertsCommand::Check(a) => dir(a),
-        CertsCommand::RotateIssuer(a) | CertsCommand::RenewWebhooks(a) => dir(&a.dir),
-        CertsCommand::RotateAnchor(a) => dir(&a.mint.dir),
-        CertsCommand::Import(a) => dir(&a.dir),
-    };
+    let dir = place.path(args.command.dir(), "certs");
     let mut certs = FleetCerts::load(&dir, &place.shown(&dir), &fleet.names())?;
     let fresh = &mut |_: &str| KeyPair::generate();
     // Each cluster's trust domain and namespaces, from its values.
@@ -70,14 +63,10 @@ pub fn dispatch(args: &CertsArgs, place: &Place, fleet_file: &Utf8Path) -> Resul
                     format!("in a fleet, cluster {name}'s trust domain and Linkerd namespace come from its values; drop --trust-domain and --namespace"),
                 ));
             }
-            let (anchors, cert, key) = (read(&a.trust_anchors)?, read(&a.issuer_cert)?, read(&a.issuer_key)?);
+            let texts = ImportedPems::read(a)?;
             let warnings = certs.import_identity(
                 name,
-                IdentityPems {
-                    anchors: PemSource::new(a.trust_anchors.as_str(), &anchors),
-                    issuer: PemSource::new(a.issuer_cert.as_str(), &cert),
-                    issuer_key: PemSource::new(a.issuer_key.as_str(), &key),
-                },
+                texts.sources(a),
                 settings_of(name)?,
                 OffsetDateTime::now_utc(),
                 a.force,
@@ -85,13 +74,7 @@ pub fn dispatch(args: &CertsArgs, place: &Place, fleet_file: &Utf8Path) -> Resul
             print_warnings(&warnings);
             // As for a single store: a render needs every webhook's certificate too.
             if let Some(store) = certs.clusters.get_mut(name) {
-                let minted = store.mint_missing_webhooks(today(), fresh)?;
-                if !minted.is_empty() {
-                    println!(
-                        "minted webhook certificates for {} (none were present)",
-                        minted.join(", ")
-                    );
-                }
+                mint_missing_webhooks(store, fresh)?;
             }
         }
         CertsCommand::Check(_) => return Ok(check(&certs, only)),
@@ -110,10 +93,7 @@ pub fn dispatch(args: &CertsArgs, place: &Place, fleet_file: &Utf8Path) -> Resul
         },
     }
     let changes = certs.write()?;
-    if changes.is_empty() {
-        println!("{}: nothing changed", certs.anchor.label(""));
-    }
-    print_changes(&changes);
+    print_changes(&certs.anchor.label(""), &changes);
     Ok(check(&certs, only))
 }
 

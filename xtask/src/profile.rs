@@ -6,10 +6,10 @@ use std::io::Read;
 use camino::Utf8PathBuf;
 use meshgen::service_profile::{from_proto, to_yaml, Target};
 
-use crate::Place;
+use crate::place::Place;
 
 #[derive(clap::Args)]
-pub struct ProfileArgs {
+pub(crate) struct ProfileArgs {
     /// The protobuf definition, or `-` to read it from stdin.
     #[arg(long, value_name = "FILE")]
     proto: Utf8PathBuf,
@@ -30,7 +30,7 @@ pub struct ProfileArgs {
     out: Option<Utf8PathBuf>,
 }
 
-pub fn run(args: &ProfileArgs, place: &Place) -> meshgen::Result<()> {
+pub(crate) fn run(args: &ProfileArgs, place: &Place) -> meshgen::Result<()> {
     let cluster_domain = match &args.cluster_domain {
         Some(domain) => domain.clone(),
         None => {

@@ -12,10 +12,11 @@ use meshgen::certs::time::OffsetDateTime;
 use meshgen::reach::{Cluster, Query};
 use meshgen::{Fleet, Manifest, Renderer};
 
-use crate::Place;
+use crate::fleet_file;
+use crate::place::Place;
 
 #[derive(Args)]
-pub struct ReachArgs {
+pub(crate) struct ReachArgs {
     /// The client: NS/key=value[,key=value...][,sa=SA][,unmeshed][,ip=ADDR], NS/WORKLOAD
     /// for a rendered Deployment or StatefulSet, or `kubelet`.
     #[arg(long, value_name = "CLIENT")]
@@ -42,7 +43,7 @@ pub struct ReachArgs {
 }
 
 /// Exits 0 when the connection is allowed, 1 when it is denied, 2 on an error.
-pub fn run(args: &ReachArgs, place: &Place) -> ExitCode {
+pub(crate) fn run(args: &ReachArgs, place: &Place) -> ExitCode {
     match answer(args, place) {
         Ok(verdict) => {
             print!("{verdict}");
@@ -60,7 +61,7 @@ pub fn run(args: &ReachArgs, place: &Place) -> ExitCode {
 }
 
 fn answer(args: &ReachArgs, place: &Place) -> Result<meshgen::reach::Verdict, String> {
-    if let Some(fleet) = crate::fleet::file(args.fleet.as_deref(), place) {
+    if let Some(fleet) = fleet_file::find(args.fleet.as_deref(), place) {
         return across(args, place, &fleet);
     }
     let query = Query::parse(&args.from, &args.to).map_err(|e| e.to_string())?;
@@ -88,7 +89,7 @@ fn cluster_of<'a>(flag: &str, text: &'a str, fleet: &Fleet) -> Result<(&'a str, 
 
 /// A question across the fleet: each side's objects, rendered or read from --dir.
 fn across(args: &ReachArgs, place: &Place, file: &Utf8Path) -> Result<meshgen::reach::Verdict, String> {
-    let fleet = crate::fleet::load(file, place).map_err(|e| e.to_string())?;
+    let fleet = fleet_file::load(file, place).map_err(|e| e.to_string())?;
     let (source, from) = cluster_of("--from", &args.from, &fleet)?;
     let (target, to) = cluster_of("--to", &args.to, &fleet)?;
     let query = Query::parse(from, to).map_err(|e| e.to_string())?;
@@ -102,13 +103,8 @@ fn across(args: &ReachArgs, place: &Place, file: &Utf8Path) -> Result<meshgen::r
             }
         }
         None => {
-            let certs_dir = place.path(args.certs.as_deref(), "certs");
-            let stores = crate::fleet::load_certs(&fleet, &certs_dir, place).map_err(|e| e.to_string())?;
-            let base = Renderer::from_checkout(&place.root).map_err(|e| e.to_string())?;
-            let threads = std::thread::available_parallelism().map_or(1, usize::from);
-            let output = fleet
-                .render(&base, &stores, OffsetDateTime::now_utc(), threads, None)
-                .map_err(|e| e.to_string())?;
+            let output =
+                fleet_file::render(&fleet, args.certs.as_deref(), None, None, place).map_err(|e| e.to_string())?;
             for (name, out) in output.clusters() {
                 objects.insert(name.clone(), out.objects().cloned().collect());
             }

@@ -15,7 +15,7 @@ fn is_checkout(dir: &Utf8Path) -> bool {
 
 /// The checkout: from cargo's run-time `CARGO_MANIFEST_DIR` (the xtask package, whose
 /// parent is the checkout), else the nearest ancestor of `cwd` that is one.
-pub fn find(cargo_manifest_dir: Option<&str>, cwd: &Utf8Path) -> Result<Utf8PathBuf, String> {
+pub(crate) fn find(cargo_manifest_dir: Option<&str>, cwd: &Utf8Path) -> Result<Utf8PathBuf, String> {
     if let Some(dir) = cargo_manifest_dir {
         let dir = Utf8Path::new(dir);
         let candidate = if is_checkout(dir) { Some(dir) } else { dir.parent() };
@@ -32,30 +32,6 @@ pub fn find(cargo_manifest_dir: Option<&str>, cwd: &Utf8Path) -> Result<Utf8Path
                  help: run `cargo xtask` from inside your meshgen checkout"
             )
         })
-}
-
-/// The process's working directory, which relative paths on the command line are taken from.
-pub fn cwd() -> Result<Utf8PathBuf, String> {
-    let dir = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
-    Utf8PathBuf::from_path_buf(dir).map_err(|d| format!("the working directory {} is not UTF-8", d.display()))
-}
-
-/// `path` as the user gave it, made absolute against the working directory.
-pub fn resolve(cwd: &Utf8Path, path: &Utf8Path) -> Utf8PathBuf {
-    if path.is_absolute() {
-        path.to_owned()
-    } else {
-        cwd.join(path)
-    }
-}
-
-/// How to show `path` to the user: relative to the checkout when inside it, else to
-/// the working directory when inside that, else whole.
-pub fn shown(root: &Utf8Path, cwd: &Utf8Path, path: &Utf8Path) -> Utf8PathBuf {
-    (path.strip_prefix(root).ok())
-        .or_else(|| path.strip_prefix(cwd).ok())
-        .filter(|p| !p.as_str().is_empty())
-        .map_or_else(|| path.to_owned(), Utf8Path::to_owned)
 }
 
 #[cfg(test)]

@@ -1,0 +1,90 @@
+//! Steps that `cargo xtask certs` takes alike on one store and on a fleet's stores:
+//! reading the PEM files of an import, the start of a validity window, and printing
+//! warnings, what a write changed and the webhook certificates an import minted.
+
+use camino::Utf8Path;
+use meshgen::certs::time::{OffsetDateTime, Time};
+use meshgen::certs::{parse_rfc3339, CertStore, Change, KeySource, MintError, PemSource, StoreError, Warning};
+use meshgen::fleet::certs::IdentityPems;
+
+use crate::certs_args::{ImportArgs, MintArgs};
+
+fn read(path: &Utf8Path) -> Result<String, StoreError> {
+    std::fs::read_to_string(path).map_err(|source| StoreError::Io {
+        path: path.to_string(),
+        action: "cannot read",
+        source,
+    })
+}
+
+/// The texts of the PEM files `certs import` names.
+pub(crate) struct ImportedPems {
+    anchors: String,
+    issuer: String,
+    issuer_key: String,
+}
+
+impl ImportedPems {
+    pub(crate) fn read(args: &ImportArgs) -> Result<Self, StoreError> {
+        Ok(Self {
+            anchors: read(&args.trust_anchors)?,
+            issuer: read(&args.issuer_cert)?,
+            issuer_key: read(&args.issuer_key)?,
+        })
+    }
+
+    /// Each text under the name of its file, as `args` gave it.
+    pub(crate) fn sources<'a>(&'a self, args: &'a ImportArgs) -> IdentityPems<'a> {
+        IdentityPems {
+            anchors: PemSource::new(args.trust_anchors.as_str(), &self.anchors),
+            issuer: PemSource::new(args.issuer_cert.as_str(), &self.issuer),
+            issuer_key: PemSource::new(args.issuer_key.as_str(), &self.issuer_key),
+        }
+    }
+}
+
+/// `--not-before`, or today at 00:00 UTC: whole days, so that runs on one day agree.
+pub(crate) fn not_before(args: &MintArgs) -> Result<OffsetDateTime, MintError> {
+    match &args.not_before {
+        Some(text) => parse_rfc3339(text),
+        None => Ok(today()),
+    }
+}
+
+fn today() -> OffsetDateTime {
+    OffsetDateTime::now_utc().replace_time(Time::MIDNIGHT)
+}
+
+/// After an import: a render needs every webhook's certificate too, so mint those
+/// missing, and `certs import` is followed by `render` with no step between.
+pub(crate) fn mint_missing_webhooks(store: &mut CertStore, keys: &mut KeySource<'_>) -> Result<(), StoreError> {
+    let minted = store.mint_missing_webhooks(today(), keys)?;
+    if !minted.is_empty() {
+        println!(
+            "minted webhook certificates for {} (none were present)",
+            minted.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// What a write changed, under the store's `label`.
+pub(crate) fn print_changes(label: &str, changes: &[Change]) {
+    if changes.is_empty() {
+        println!("{label}: nothing changed");
+    }
+    for change in changes {
+        match change {
+            Change::Wrote(file) if file.ends_with(".key") => {
+                println!("  {change} (private key, mode 0600: never commit it)")
+            }
+            _ => println!("  {change}"),
+        }
+    }
+}
+
+pub(crate) fn print_warnings(warnings: &[Warning]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
