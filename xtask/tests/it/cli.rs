@@ -13,9 +13,19 @@ const CHECKOUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 /// Runs xtask as `cargo xtask` would from this checkout (cargo puts the xtask
 /// package's directory in `CARGO_MANIFEST_DIR`).
+///
+/// A render that names `--out` but not `--secrets-out` gets `<out>.secrets`, so that
+/// no test writes the test store's Secrets into this checkout's `secrets/`.
 fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
+    let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let out = args.iter().position(|a| a == "--out").and_then(|i| args.get(i + 1)).cloned();
+    if let (Some("render"), Some(out)) = (args.first().map(String::as_str), out) {
+        if !args.iter().any(|a| a == "--secrets-out") {
+            args.extend(["--secrets-out".to_string(), format!("{out}.secrets")]);
+        }
+    }
     let mut cmd = Command::new(XTASK);
-    cmd.args(args)
+    cmd.args(&args)
         .current_dir(cwd)
         .env("CARGO_MANIFEST_DIR", concat!(env!("CARGO_MANIFEST_DIR")));
     for (k, v) in env {
@@ -234,11 +244,12 @@ fn stdout_streams_every_generated_object_and_writes_nothing() {
     assert!(!stream.contains("kind: Secret\n"), "secrets only with --with-secrets");
     let with = ok(&render(&["--stdout", "--with-secrets"], tmp.path()));
     assert!(with.contains("kind: Secret\n"));
-    assert_eq!(
-        std::fs::read_dir(tmp.path()).expect("list").count(),
-        1,
-        "only generated/ was written"
-    );
+    let mut written: Vec<String> = std::fs::read_dir(tmp.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, ["generated", "generated.secrets"], "only the render wrote");
 }
 
 #[test]
