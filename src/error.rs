@@ -79,6 +79,10 @@ pub enum Error {
         message: String,
         /// What to do about it.
         help: String,
+        /// The typed error it came from, where there is one, for callers that match
+        /// on it (the message already says everything it says).
+        #[source]
+        source: Option<CertsSource>,
     },
 
     /// A non-Secret object holds a private key, which would land in committed output.
@@ -146,6 +150,17 @@ impl Error {
     }
 }
 
+/// The typed cause of an [`Error::Certs`].
+#[derive(Debug, thiserror::Error)]
+pub enum CertsSource {
+    /// The certificate store could not be read or changed.
+    #[error(transparent)]
+    Store(#[from] crate::certs::StoreError),
+    /// The certificates are invalid at the time of the check, each for its reason.
+    #[error("{} certificate problem(s)", .0.len())]
+    Certificates(Vec<crate::certs::CertError>),
+}
+
 /// meshgen's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -164,6 +179,7 @@ impl From<crate::certs::CertError> for Error {
         Error::Certs {
             message: err.to_string(),
             help: MINT_OR_IMPORT.into(),
+            source: Some(CertsSource::Certificates(vec![err])),
         }
     }
 }
@@ -210,6 +226,7 @@ mod tests {
             Error::Certs {
                 message: s(),
                 help: s(),
+                source: None,
             },
             Error::KeyMaterial { object: s() },
             Error::Proto {

@@ -46,7 +46,7 @@ mod yaml;
 
 pub use camino::{Utf8Path, Utf8PathBuf};
 pub use certs::CertStore;
-pub use error::{Error, Result};
+pub use error::{CertsSource, Error, Result};
 pub use fleet::{Fleet, FleetOutput};
 pub use manifest::Manifest;
 pub use output::{resolved as resolved_path, Change, Tree};
@@ -69,6 +69,7 @@ pub fn load_certs(dir: &Utf8Path) -> Result<CertStore> {
     CertStore::load(dir).map_err(|e| Error::Certs {
         message: e.to_string(),
         help: error::MINT_OR_IMPORT.into(),
+        source: Some(CertsSource::Store(e)),
     })
 }
 
@@ -92,6 +93,7 @@ pub fn check_certs(certs: &CertStore, now: certs::time::OffsetDateTime) -> Resul
             "fix or replace the certificates named above ({}); nothing was written",
             error::CERT_COMMANDS
         ),
+        source: Some(CertsSource::Certificates(report.errors)),
     })
 }
 

@@ -174,7 +174,7 @@ pub(crate) fn parallel_map_on<T: Sync, R: Send>(threads: usize, items: &[T], f: 
 /// in Rust (src/crds) and constant but for the control plane's namespace and version,
 /// so every later render with the same [`crate::crds::key`] reuses them.
 fn crd_files(values: &Values) -> Result<Arc<Vec<Checked>>> {
-    static CACHE: crate::memo::Memo<String, Arc<Vec<Checked>>> = crate::memo::Memo::new();
+    static CACHE: crate::memo::Memo<String, Arc<Vec<Checked>>> = crate::memo::Memo::new(16);
     let selection = crate::crds::Selection {
         namespace: &values.linkerd.namespace,
         linkerd_version: &values.linkerd.version,

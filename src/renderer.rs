@@ -127,6 +127,7 @@ impl Renderer {
         let certs = self.certs.as_ref().ok_or_else(|| Error::Certs {
             message: "no certificate store was given".into(),
             help: "call Renderer::certs or Renderer::certs_dir before rendering".into(),
+            source: None,
         })?;
         // The certificate check (signatures, chains) needs nothing from the render, so
         // it runs alongside; its error, if any, is still the one reported.

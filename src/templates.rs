@@ -32,7 +32,7 @@ pub struct TemplateFile {
 pub struct TemplateSet {
     files: Vec<TemplateFile>,
     /// The environment, parsed once and shared by every render (and every clone) of
-    /// this set: parsing ~80 templates is a noticeable part of a render otherwise.
+    /// this set: parsing every template is a noticeable part of a render otherwise.
     env: Arc<OnceLock<Environment<'static>>>,
 }
 

@@ -3,6 +3,7 @@
 //! offending key and its dotted path.
 
 pub mod dgraph;
+mod image;
 pub mod link;
 pub mod linkerd;
 pub mod multicluster;
@@ -23,6 +24,7 @@ use crate::api_rules;
 use crate::error::{Error, Result};
 use crate::yaml;
 
+pub use image::{Image, PullPolicy};
 pub(crate) use set::assignment;
 
 /// The file, at the top of the checkout, that [`schema_json`] is written to.

@@ -165,7 +165,7 @@ impl Eq for KeyPem {}
 /// As [`KeyPair::from_pem`].
 pub(crate) fn public_key_of(src: PemSource<'_>, role: Role) -> Result<VerifyingKey, CertError> {
     use sha2::{Digest, Sha256};
-    static DERIVED: crate::memo::Memo<[u8; 32], VerifyingKey> = crate::memo::Memo::new();
+    static DERIVED: crate::memo::Memo<[u8; 32], VerifyingKey> = crate::memo::Memo::new(1024);
     DERIVED.get_or_try(Sha256::digest(src.text.as_bytes()).into(), || {
         Ok(KeyPair::from_pem(src, role)?.verifying_key())
     })

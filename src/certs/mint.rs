@@ -1,5 +1,14 @@
 //! The certificate builder shared by the identity and webhook minting functions:
 //! tbsCertificate layout, extensions, names, serial numbers and times.
+//!
+//! Written here on x509-cert's DER types rather than with its `CertificateBuilder`
+//! (the `builder` feature), because minting must be a pure function of the keys, the
+//! names and the dates: the same inputs give the same bytes, and the certificates
+//! already minted (the committed test store among them) must come out identical when
+//! minted again. The builder derives the key identifiers from SHA-1 (it adds the sha1
+//! crate) where ours are truncated SHA-256, takes the serial number from the caller or
+//! a random source, and fixes its own extension order through its profiles; matching
+//! today's bytes would mean a custom profile as long as this file.
 
 use const_oid::db::rfc5280::ID_KP_SERVER_AUTH;
 use const_oid::db::{rfc4519, rfc5912};

@@ -203,7 +203,7 @@ impl Parsed {
     /// a benchmark renders the same store again and again.
     pub(super) fn signed_by(&self, issuer: &Parsed) -> bool {
         use sha2::{Digest, Sha256};
-        static VERIFIED: crate::memo::Memo<[u8; 32], bool> = crate::memo::Memo::new();
+        static VERIFIED: crate::memo::Memo<[u8; 32], bool> = crate::memo::Memo::new(1024);
         let mut hasher = Sha256::new();
         hasher.update((self.der.len() as u64).to_be_bytes());
         hasher.update(&self.der);

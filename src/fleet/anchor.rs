@@ -21,6 +21,7 @@ pub(crate) fn check_shared(names: &[&str], stores: &[&CertStore]) -> Result<()> 
                 help: format!(
                     "mint its issuer from the fleet's anchor with `cargo xtask certs init --cluster {name}`, or import one with `cargo xtask certs import --cluster {name}`"
                 ),
+                source: None,
             });
         }
         if anchors(store) != want {
@@ -32,6 +33,7 @@ pub(crate) fn check_shared(names: &[&str], stores: &[&CertStore]) -> Result<()> 
                     "cluster `{name}` trusts other anchors ({file}) than cluster `{first_name}`: proxies of the two would refuse each other"
                 ),
                 help: "every cluster carries the fleet's anchor bundle; mint its issuer from the fleet's anchor with `cargo xtask certs init --cluster NAME --force`, or finish the anchor rotation across the whole fleet".into(),
+                source: None,
             });
         }
     }

@@ -65,6 +65,7 @@ impl Fleet {
                 certs.get(&c.name).ok_or_else(|| Error::Certs {
                     message: format!("no certificates for cluster `{}`", c.name),
                     help: format!("mint them with `cargo xtask certs init --cluster {}`", c.name),
+                    source: None,
                 })
             })
             .collect::<Result<_>>()?;

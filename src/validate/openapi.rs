@@ -68,7 +68,7 @@ struct Validator<'v> {
 /// Shared behind an `Arc` rather than cloned: a `regex::Regex` clone shares the
 /// compiled program but starts an empty match cache, which its first match must build.
 fn compiled(pattern: &str) -> Result<Arc<Regex>, String> {
-    static CACHE: crate::memo::Memo<String, Result<Arc<Regex>, String>> = crate::memo::Memo::new();
+    static CACHE: crate::memo::Memo<String, Result<Arc<Regex>, String>> = crate::memo::Memo::new(1024);
     CACHE.get_or(pattern.to_string(), || {
         Regex::new(pattern).map(Arc::new).map_err(|e| e.to_string())
     })

@@ -3,7 +3,7 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::Problems;
+use super::{Image, Problems};
 use crate::api_rules;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -34,31 +34,6 @@ pub struct Dgraph {
     pub authorization: super::traffic::Authorization,
     /// How Alpha's client Service is offered to other clusters.
     pub export: super::traffic::Export,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-/// `<registry>/<repository>:<tag>`.
-pub struct Image {
-    /// Registry host, with an optional `:port`, such as `docker.io`.
-    pub registry: String,
-    /// Repository path, such as `dgraph/dgraph`.
-    pub repository: String,
-    /// The image tag, such as `v25.4.0`.
-    pub tag: String,
-    /// When the kubelet pulls the image.
-    pub pull_policy: PullPolicy,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema)]
-/// The kubelet's `imagePullPolicy`.
-pub enum PullPolicy {
-    /// Pull on every start.
-    Always,
-    /// Pull only when the node lacks the image.
-    IfNotPresent,
-    /// Never pull; the image must be on the node.
-    Never,
 }
 
 /// How the Dgraph pods join the Linkerd mesh.

@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::dgraph::PullPolicy;
 use super::Problems;
+use super::PullPolicy;
 use crate::api_rules;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]

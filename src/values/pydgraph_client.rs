@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::dgraph::{PullPolicy, Resources};
+use super::dgraph::Resources;
+use super::Image;
 use super::Problems;
 use crate::api_rules;
 
@@ -21,33 +22,9 @@ pub struct PydgraphClient {
     /// phase in which the NetworkPolicy must block the client.
     pub inject: bool,
     /// The image `examples/pydgraph-client/` builds.
-    pub image: ClientImage,
+    pub image: Image,
     /// Requests and limits of the client's container.
     pub resources: Resources,
-}
-
-/// `[registry/]repository:tag` of the test client.
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ClientImage {
-    /// "" for an image that is already on the nodes (built and loaded locally).
-    pub registry: String,
-    /// Repository path, such as `pydgraph-client`.
-    pub repository: String,
-    /// The image tag.
-    pub tag: String,
-    /// When the kubelet pulls the image.
-    pub pull_policy: PullPolicy,
-}
-
-impl ClientImage {
-    /// `[registry/]repository:tag`.
-    pub fn reference(&self) -> String {
-        match self.registry.as_str() {
-            "" => format!("{}:{}", self.repository, self.tag),
-            registry => format!("{registry}/{}:{}", self.repository, self.tag),
-        }
-    }
 }
 
 impl PydgraphClient {

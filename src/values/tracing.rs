@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::dgraph::{PullPolicy, Resources};
+use super::dgraph::Resources;
+use super::Image;
 use super::Problems;
 use crate::api_rules;
 
@@ -52,20 +53,6 @@ pub struct Query {
     pub service: String,
     /// Port of the query API and UI.
     pub port: u16,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-/// `<registry>/<repository>:<tag>`.
-pub struct Image {
-    /// Registry host, with an optional `:port`.
-    pub registry: String,
-    /// Repository path, such as `jaegertracing/jaeger`.
-    pub repository: String,
-    /// The image tag, without a leading `v`.
-    pub tag: String,
-    /// When the kubelet pulls the image.
-    pub pull_policy: PullPolicy,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]

@@ -5,9 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::dgraph::PullPolicy;
 use super::linkerd::{image_names_fit, ProxyResources};
 use super::Problems;
+use super::PullPolicy;
 use crate::api_rules;
 use crate::api_rules::image_tag;
 
@@ -60,7 +60,7 @@ pub struct Prometheus {
     /// ServiceProfile). Off needs `prometheusUrl`.
     pub enabled: bool,
     /// The Prometheus image.
-    pub image: Image,
+    pub image: PrometheusImage,
     /// Requests and limits of its container.
     pub resources: Resources,
 }
@@ -69,7 +69,7 @@ pub struct Prometheus {
 /// does not apply to it.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Image {
+pub struct PrometheusImage {
     /// Registry and path, such as `prom`.
     pub registry: String,
     /// Image name, such as `prometheus`.

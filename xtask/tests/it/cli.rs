@@ -18,7 +18,11 @@ const CHECKOUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 /// no test writes the test store's Secrets into this checkout's `secrets/`.
 fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
     let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let out = args.iter().position(|a| a == "--out").and_then(|i| args.get(i + 1)).cloned();
+    let out = args
+        .iter()
+        .position(|a| a == "--out")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     if let (Some("render"), Some(out)) = (args.first().map(String::as_str), out) {
         if !args.iter().any(|a| a == "--secrets-out") {
             args.extend(["--secrets-out".to_string(), format!("{out}.secrets")]);
