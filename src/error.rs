@@ -82,7 +82,7 @@ pub enum Error {
         /// The typed error it came from, where there is one, for callers that match
         /// on it (the message already says everything it says).
         #[source]
-        source: Option<CertsSource>,
+        source: Option<Box<CertsSource>>,
     },
 
     /// A non-Secret object holds a private key, which would land in committed output.
@@ -179,7 +179,7 @@ impl From<crate::certs::CertError> for Error {
         Error::Certs {
             message: err.to_string(),
             help: MINT_OR_IMPORT.into(),
-            source: Some(CertsSource::Certificates(vec![err])),
+            source: Some(Box::new(CertsSource::Certificates(vec![err]))),
         }
     }
 }

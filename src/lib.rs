@@ -69,7 +69,7 @@ pub fn load_certs(dir: &Utf8Path) -> Result<CertStore> {
     CertStore::load(dir).map_err(|e| Error::Certs {
         message: e.to_string(),
         help: error::MINT_OR_IMPORT.into(),
-        source: Some(CertsSource::Store(e)),
+        source: Some(Box::new(CertsSource::Store(e))),
     })
 }
 
@@ -93,7 +93,7 @@ pub fn check_certs(certs: &CertStore, now: certs::time::OffsetDateTime) -> Resul
             "fix or replace the certificates named above ({}); nothing was written",
             error::CERT_COMMANDS
         ),
-        source: Some(CertsSource::Certificates(report.errors)),
+        source: Some(Box::new(CertsSource::Certificates(report.errors))),
     })
 }
 

@@ -74,7 +74,7 @@ fn load_certs(fleet: &Fleet, certs_dir: &Utf8Path, place: &Place) -> meshgen::Re
             meshgen::Error::Certs {
                 message: e.to_string(),
                 help: "mint the fleet's certificates with `cargo xtask certs init`".into(),
-                source: Some(e.into()),
+                source: Some(Box::new(e.into())),
             }
         })?;
     certs.check_shared_anchor()?;
