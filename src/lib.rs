@@ -38,7 +38,11 @@ mod render;
 mod renderer;
 pub mod service_profile;
 mod templates;
+// The unit tests share the integration tests' helpers, which name the crate `meshgen`.
 #[cfg(test)]
+extern crate self as meshgen;
+#[cfg(test)]
+#[path = "../tests/it/common.rs"]
 mod test_support;
 mod validate;
 pub mod values;

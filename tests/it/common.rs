@@ -1,6 +1,8 @@
-//! Helpers shared by the integration tests: a fixed clock, freshly minted stores, the
+//! Helpers shared by the integration tests and, through `#[path]` in src/lib.rs, the
+//! unit tests (as `crate::test_support`): a fixed clock, freshly minted stores, the
 //! test-only certificate store, renders of the defaults plus an overlay, and YAML read
-//! by serde-saphyr (not by meshgen's own reader).
+//! by serde-saphyr (not by meshgen's own reader). Written against meshgen's public API
+//! only, so that the one file compiles in both places.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use camino::{Utf8Path, Utf8PathBuf};

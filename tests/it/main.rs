@@ -6,6 +6,7 @@
 //! and `tests/fixtures/*`, with their snapshots in the checkout's `snapshots/`.
 
 mod apply_order;
+mod architecture;
 mod certs_fleet;
 mod common;
 mod dgraph_profile;
