@@ -42,7 +42,7 @@ pub(crate) use ops::webhook_file;
 pub use ops::{AnchorRotation, KeySource};
 pub(crate) use record::ValidityRecord;
 pub use record::{StoreSettings, DEFAULT_VIZ_NAMESPACE};
-pub use store::{CertStore, Change, StoreError};
+pub use store::{CertStore, StoreChange, StoreError};
 pub(crate) use verify::{trust_bundle, verify_identity, verify_identity_certs};
 pub use warning::Warning;
 #[cfg(test)]

@@ -96,18 +96,18 @@ fn summary(files: &[String]) -> String {
 
 /// One file written or removed by [`CertStore::write`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
+pub enum StoreChange {
     /// Written (created or replaced); the label of the file.
     Wrote(String),
     /// Removed; the label of the file.
     Removed(String),
 }
 
-impl fmt::Display for Change {
+impl fmt::Display for StoreChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Change::Wrote(file) => write!(f, "wrote {file}"),
-            Change::Removed(file) => write!(f, "removed {file}"),
+            StoreChange::Wrote(file) => write!(f, "wrote {file}"),
+            StoreChange::Removed(file) => write!(f, "removed {file}"),
         }
     }
 }

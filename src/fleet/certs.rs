@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::CLUSTERS_DIR;
 use crate::certs::store::{CA_BUNDLE, CA_CRT, CA_KEY};
 use crate::certs::{
-    mint_trust_anchor, trust_bundle, AnchorRotation, CertStore, Change, CheckReport, KeySource, PemSource, Role,
+    mint_trust_anchor, trust_bundle, AnchorRotation, CertStore, CheckReport, KeySource, PemSource, Role, StoreChange,
     StoreError, StoreSettings, Validity, Warning, ANCHOR_LIFETIME,
 };
 
@@ -337,7 +337,7 @@ impl FleetCerts {
     }
 
     /// Writes what changed: the anchor store, then each cluster's.
-    pub fn write(&mut self) -> Result<Vec<Change>, StoreError> {
+    pub fn write(&mut self) -> Result<Vec<StoreChange>, StoreError> {
         let mut changes = self.anchor.write()?;
         for store in self.clusters.values_mut() {
             changes.extend(store.write()?);

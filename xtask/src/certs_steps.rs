@@ -4,7 +4,7 @@
 
 use camino::Utf8Path;
 use meshgen::certs::time::{OffsetDateTime, Time};
-use meshgen::certs::{parse_rfc3339, CertStore, Change, KeySource, MintError, PemSource, StoreError, Warning};
+use meshgen::certs::{parse_rfc3339, CertStore, KeySource, MintError, PemSource, StoreChange, StoreError, Warning};
 use meshgen::fleet::certs::IdentityPems;
 
 use crate::certs_args::{ImportArgs, MintArgs};
@@ -69,13 +69,13 @@ pub(crate) fn mint_missing_webhooks(store: &mut CertStore, keys: &mut KeySource<
 }
 
 /// What a write changed, under the store's `label`.
-pub(crate) fn print_changes(label: &str, changes: &[Change]) {
+pub(crate) fn print_changes(label: &str, changes: &[StoreChange]) {
     if changes.is_empty() {
         println!("{label}: nothing changed");
     }
     for change in changes {
         match change {
-            Change::Wrote(file) if file.ends_with(".key") => {
+            StoreChange::Wrote(file) if file.ends_with(".key") => {
                 println!("  {change} (private key, mode 0600: never commit it)")
             }
             _ => println!("  {change}"),

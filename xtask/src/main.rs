@@ -4,6 +4,10 @@
 //! command line and hands each command to its module; what several commands share sits
 //! below them (`place`, `checkout`, `fleet_file`), and nothing imports this file.
 
+// The doc comments of the argument types are clap's help text, written for a terminal
+// (`--from NAMESPACE/NAME[,sa=SA]`, `<name>`), not for rustdoc.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 mod certs;
 mod certs_args;
 mod certs_steps;

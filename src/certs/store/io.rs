@@ -5,7 +5,7 @@ use std::io::Write as _;
 
 use camino::Utf8Path;
 
-use super::{is_key, Change, StoreError, VALIDITY_FILE, WEBHOOKS_DIR};
+use super::{is_key, StoreChange, StoreError, VALIDITY_FILE, WEBHOOKS_DIR};
 use crate::certs::{CertStore, ValidityRecord};
 
 impl CertStore {
@@ -66,25 +66,25 @@ impl CertStore {
     ///
     /// # Errors
     /// [`StoreError::Io`] naming the path that failed; files before it are written.
-    pub fn write(&mut self) -> Result<Vec<Change>, StoreError> {
+    pub fn write(&mut self) -> Result<Vec<StoreChange>, StoreError> {
         let mut changes = Vec::new();
         for file in std::mem::take(&mut self.dirty) {
             if let Some(stored) = self.files.get(&file) {
                 write_atomic(&self.dir.join(&file), stored.text.as_str(), is_key(&file))?;
-                changes.push(Change::Wrote(stored.label.clone()));
+                changes.push(StoreChange::Wrote(stored.label.clone()));
             }
         }
         for file in std::mem::take(&mut self.removed) {
             let path = self.dir.join(&file);
             match fs::remove_file(&path) {
-                Ok(()) => changes.push(Change::Removed(self.label(&file))),
+                Ok(()) => changes.push(StoreChange::Removed(self.label(&file))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(io_err(&path, "cannot remove", e)),
             }
         }
         if self.record_dirty {
             write_atomic(&self.dir.join(VALIDITY_FILE), &self.record.render(), false)?;
-            changes.push(Change::Wrote(self.label(VALIDITY_FILE)));
+            changes.push(StoreChange::Wrote(self.label(VALIDITY_FILE)));
             self.record_dirty = false;
         }
         Ok(changes)

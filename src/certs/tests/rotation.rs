@@ -6,8 +6,8 @@ use std::fs;
 
 use crate::certs::store::{CA_BUNDLE, CA_CRT, CA_KEY, ISSUER_CRT, ISSUER_KEY};
 use crate::certs::{
-    verify_identity, AnchorRotation, CertError, CertStore, Change, KeyPair, PemSource, Role, StoreError, StoreSettings,
-    Warning,
+    verify_identity, AnchorRotation, CertError, CertStore, KeyPair, PemSource, Role, StoreChange, StoreError,
+    StoreSettings, Warning,
 };
 use camino::Utf8Path;
 
@@ -38,7 +38,7 @@ fn rotate_issuer_keeps_the_anchor_and_records_the_new_window() {
     let changes = store.write().unwrap();
     assert_eq!(
         changes,
-        ["certs/issuer.crt", "certs/issuer.key", "certs/validity.yaml"].map(|f| Change::Wrote(f.to_owned()))
+        ["certs/issuer.crt", "certs/issuer.key", "certs/validity.yaml"].map(|f| StoreChange::Wrote(f.to_owned()))
     );
     assert_eq!(read(&dir, CA_CRT), anchor);
     assert_ne!(read(&dir, ISSUER_CRT), issuer);
@@ -114,7 +114,7 @@ fn anchor_rotation_follows_linkerds_three_steps() {
     store.finish_anchor_rotation().unwrap();
     assert_eq!(
         store.write().unwrap(),
-        vec![Change::Removed("certs/ca-bundle.crt".to_owned())]
+        vec![StoreChange::Removed("certs/ca-bundle.crt".to_owned())]
     );
     assert!(!dir.join(CA_BUNDLE).exists());
     let store = CertStore::load(&dir).unwrap();
@@ -257,6 +257,6 @@ fn import_keeps_the_anchor_key_only_when_it_matches() {
     assert!(store
         .write()
         .unwrap()
-        .contains(&Change::Removed("certs/ca.key".to_owned())));
+        .contains(&StoreChange::Removed("certs/ca.key".to_owned())));
     assert!(CertStore::load(&dir).unwrap().check(now()).is_ok());
 }
