@@ -11,7 +11,6 @@
 use serde_json::{Map, Value};
 
 pub(crate) mod block;
-pub(crate) mod events;
 
 /// Parses one YAML document into a JSON value, keeping key order.
 /// Duplicate keys are an error (serde-saphyr's default policy).
@@ -112,8 +111,10 @@ fn describe(err: &serde_saphyr::Error, name: Option<&str>) -> SyntaxError {
 }
 
 /// Parses a stream of YAML documents (separated by `---`); empty documents are dropped.
+/// Template output is read by the block reader (`src/yaml/block.rs`) where it can prove
+/// it reads as serde-saphyr does; serde-saphyr reads the rest, and describes every error.
 pub(crate) fn parse_stream(text: &str) -> Result<Vec<Value>, String> {
-    if let Some(docs) = block::parse_stream(text).or_else(|| events::parse_stream(text)) {
+    if let Some(docs) = block::parse_stream(text) {
         return Ok(docs);
     }
     let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| describe(&e, None).message)?;
@@ -360,6 +361,21 @@ mod tests {
             let v = json!({ "list": [s], "key": s });
             assert_eq!(round_trip(&v), v, "{s:?}");
         }
+    }
+
+    /// Empty documents are dropped whichever reader reads the stream: the block reader
+    /// (the first text) or serde-saphyr (an anchor sends the second to it).
+    #[test]
+    fn empty_documents_are_dropped() {
+        assert_eq!(
+            parse_stream("a: 1\n---\n---\n# only a comment\n---\nb: x\n"),
+            Ok(vec![json!({"a": 1}), json!({"b": "x"})])
+        );
+        assert_eq!(block::parse_stream("a: &x 1\n---\n---\nb: x\n"), None);
+        assert_eq!(
+            parse_stream("a: &x 1\n---\n---\nb: x\n"),
+            Ok(vec![json!({"a": 1}), json!({"b": "x"})])
+        );
     }
 
     #[test]
