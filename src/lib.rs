@@ -36,6 +36,7 @@ mod output;
 pub mod reach;
 mod render;
 mod renderer;
+mod rollout;
 pub mod service_profile;
 mod templates;
 // The unit tests share the integration tests' helpers, which name the crate `meshgen`.
@@ -55,6 +56,7 @@ pub use fleet::{Fleet, FleetOutput};
 pub use manifest::Manifest;
 pub use output::{resolved as resolved_path, Change, Tree};
 pub use renderer::{Output, Renderer, WriteReport};
+pub use rollout::IDENTITY_ANNOTATION;
 pub use templates::{TemplateFile, TemplateSet};
 pub use values::{Values, ValuesSource};
 

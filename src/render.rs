@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use minijinja::Value;
+use serde_json::Value as Json;
 
 use crate::bundles::SkippedSecret;
 use crate::certs::CertStore;
@@ -39,6 +40,7 @@ pub(crate) fn render(values: &Values, certs: &CertStore, templates: &TemplateSet
         skipped_secrets: context.skipped_secrets(),
         ..Rendered::default()
     };
+    let identity_digest = context.linkerd.identity_sha256();
     let context = Value::from(minijinja::value::Serde(context));
     let mut origin: BTreeMap<String, String> = BTreeMap::new();
     let mut work = Vec::new();
@@ -68,15 +70,33 @@ pub(crate) fn render(values: &Values, certs: &CertStore, templates: &TemplateSet
     // one of them starting the control plane's Deployments last.
     let mut by_size: Vec<usize> = (0..work.len()).collect();
     by_size.sort_by_key(|&i| std::cmp::Reverse(work[i].1.source.len()));
-    let mut outputs: Vec<(usize, Result<Vec<Checked>>)> = parallel_map(&by_size, |&i| {
-        let (bundle, file) = work[i];
-        (i, render_template(env, &context, bundle, &file.name))
+    let mut outputs: Vec<(usize, Result<Vec<Json>>)> = parallel_map(&by_size, |&i| {
+        let (_, file) = work[i];
+        (i, render_template(env, &context, &file.name))
     });
     outputs.sort_by_key(|(i, _)| *i);
-    for (_, output) in outputs {
-        for object in output? {
-            rendered.file(object, &mut origin)?;
-        }
+    // The rollout annotation needs every object (a namespace can mesh a workload of
+    // another template), so it goes on between rendering and checking.
+    let mut docs: Vec<(&str, &str, Json)> = Vec::new();
+    for (i, output) in outputs {
+        let (bundle, file) = work[i];
+        docs.extend(output?.into_iter().map(|doc| (bundle, file.name.as_str(), doc)));
+    }
+    let mut bodies: Vec<Json> = docs.iter_mut().map(|(_, _, doc)| std::mem::take(doc)).collect();
+    crate::rollout::annotate(&mut bodies, &identity_digest);
+    // Each slot is taken once by the thread that checks it, so no body is copied.
+    let docs: Vec<Mutex<Option<(&str, &str, Json)>>> = docs
+        .into_iter()
+        .zip(bodies)
+        .map(|((bundle, name, _), body)| Mutex::new(Some((bundle, name, body))))
+        .collect();
+    let checked: Vec<Result<Checked>> = parallel_map(&docs, |slot| {
+        let taken = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let (bundle, name, body) = taken.unwrap_or_default();
+        Checked::new(Manifest::from_json(bundle, name, body)?)
+    });
+    for object in checked {
+        rendered.file(object?, &mut origin)?;
     }
     for object in crd_files(values)?.iter() {
         rendered.file(object.clone(), &mut origin)?;
@@ -115,24 +135,16 @@ impl Checked {
     }
 }
 
-/// One template's objects, each checked and written as its file's text.
-fn render_template(
-    env: &minijinja::Environment<'_>,
-    context: &Value,
-    bundle: &str,
-    name: &str,
-) -> Result<Vec<Checked>> {
+/// One template's documents, rendered and parsed.
+fn render_template(env: &minijinja::Environment<'_>, context: &Value, name: &str) -> Result<Vec<Json>> {
     let text = env
         .get_template(name)
         .and_then(|t| t.render(context))
         .map_err(|e| template_error(name, &e))?;
-    let docs = yaml::parse_stream(&text).map_err(|message| Error::Document {
+    yaml::parse_stream(&text).map_err(|message| Error::Document {
         template: name.to_string(),
         message: format!("rendered text is not valid YAML: {message}"),
-    })?;
-    docs.into_iter()
-        .map(|doc| Checked::new(Manifest::from_json(bundle, name, doc)?))
-        .collect()
+    })
 }
 
 /// `f` applied to every item, on as many threads as the machine has cores (at most one

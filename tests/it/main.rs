@@ -16,6 +16,7 @@ mod multicluster;
 mod profile;
 mod reach;
 mod render;
+mod rollout;
 mod snapshots;
 mod tracing;
 mod values_errors;

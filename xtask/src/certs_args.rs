@@ -3,6 +3,7 @@
 
 use camino::{Utf8Path, Utf8PathBuf};
 use clap::{Args, Subcommand, ValueEnum};
+use meshgen::certs::time;
 use meshgen::certs::{DEFAULT_LINKERD_NAMESPACE, DEFAULT_TRUST_DOMAIN, DEFAULT_VIZ_NAMESPACE};
 
 #[derive(Args)]
@@ -34,7 +35,7 @@ pub(crate) enum CertsCommand {
     /// Verify everything present (identity chain, webhooks, validity.yaml) at the current time.
     ///
     /// Warns about certificates expiring within 60 days; exits non-zero on errors.
-    Check(DirArgs),
+    Check(CheckArgs),
     /// Mint a new issuer key and certificate (1 year) from the trust anchor in ca.crt/ca.key.
     RotateIssuer(MintArgs),
     /// Mint new keys and certificates (1 year) for every webhook.
@@ -58,6 +59,30 @@ pub(crate) struct DirArgs {
     /// [default: certs/ in the checkout].
     #[arg(long, value_name = "DIR")]
     pub(crate) dir: Option<Utf8PathBuf>,
+}
+
+#[derive(Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArgs,
+    /// Also fail, naming it, if any certificate expires within this window: `30d`,
+    /// `72h` or `90m`. For a scheduled CI job that warns a month ahead.
+    #[arg(long, value_name = "DURATION", value_parser = parse_window)]
+    pub(crate) within: Option<time::Duration>,
+}
+
+/// `30d`, `72h` or `90m`: a whole number and a unit.
+fn parse_window(text: &str) -> Result<time::Duration, String> {
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a window; write a whole number and a unit: 30d, 72h or 90m"))?;
+    match unit {
+        "d" => Ok(time::Duration::days(n)),
+        "h" => Ok(time::Duration::hours(n)),
+        "m" => Ok(time::Duration::minutes(n)),
+        _ => Err(format!("`{text}` has no unit; write 30d, 72h or 90m")),
+    }
 }
 
 #[derive(Args)]
@@ -136,7 +161,7 @@ impl CertsCommand {
         let dir = match self {
             Self::Init(a) => &a.mint.dir,
             Self::Import(a) => &a.dir,
-            Self::Check(a) => a,
+            Self::Check(a) => &a.dir,
             Self::RotateIssuer(a) | Self::RenewWebhooks(a) => &a.dir,
             Self::RotateAnchor(a) => &a.mint.dir,
         };

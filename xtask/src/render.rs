@@ -33,6 +33,14 @@ pub(crate) fn run(args: &RenderArgs, place: &Place) -> meshgen::Result<ExitCode>
         renderer = renderer.set(assignment)?;
     }
     let certs_dir = place.path(args.certs.as_deref(), "certs");
+    let fleet_certs = certs_dir.join(meshgen::fleet::CLUSTERS_DIR);
+    if fleet_certs.is_dir() {
+        eprintln!(
+            "note: {}/ holds a fleet's certificates, but no fleet file is in use: this renders the single cluster. \
+             To render the fleet, pass --fleet FILE, or put fleet.yaml at the top of the checkout",
+            place.shown(&fleet_certs)
+        );
+    }
     let certs = meshgen::load_certs(&certs_dir)?.shown_as(place.shown(&certs_dir));
     // The clock decides only whether the certificates are still valid; it never
     // reaches a rendered byte.
@@ -49,6 +57,12 @@ impl RenderOutput for Output {
 
     fn stream(&self, with_secrets: bool) -> String {
         Output::stream(self, with_secrets)
+    }
+
+    fn skipped_secrets(&self) -> Vec<String> {
+        (Output::skipped_secrets(self).iter())
+            .map(|s| format!("{} (needs {})", s.secret, s.key_file))
+            .collect()
     }
 
     fn check(&self, out: &Utf8Path) -> meshgen::Result<Vec<Change>> {

@@ -22,6 +22,9 @@ pub(crate) trait RenderOutput {
     fn warnings(&self) -> Vec<String>;
     /// Every object as one YAML stream, as `--stdout` prints it.
     fn stream(&self, with_secrets: bool) -> String;
+    /// The Secrets left out for want of their private keys, each as
+    /// `namespace/name (needs <key file>)`.
+    fn skipped_secrets(&self) -> Vec<String>;
     /// What writing would change in `out`; empty when it is up to date.
     fn check(&self, out: &Utf8Path) -> meshgen::Result<Vec<Change>>;
     /// A unified diff of `out` against this render.
@@ -70,6 +73,18 @@ pub(crate) fn finish<R: RenderOutput>(output: &R, args: &RenderArgs, place: &Pla
         eprintln!("warning: {warning}");
     }
     if args.stdout {
+        let skipped = output.skipped_secrets();
+        if args.with_secrets && !skipped.is_empty() {
+            return Err(meshgen::Error::Certs {
+                message: format!(
+                    "--with-secrets: {} Secret(s) cannot be streamed, for want of their private keys on this machine: {}",
+                    skipped.len(),
+                    skipped.join(", ")
+                ),
+                help: "mint the keys with `cargo xtask certs init`, bring them with `cargo xtask certs import`, or stream without --with-secrets".into(),
+                source: None,
+            });
+        }
         print!("{}", output.stream(args.with_secrets));
         return Ok(ExitCode::SUCCESS);
     }
