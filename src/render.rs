@@ -63,11 +63,12 @@ pub(crate) fn render(values: &Values, certs: &CertStore, templates: &TemplateSet
             work.push((bundle, file));
         }
     }
-    // Each template is rendered, parsed, checked and written on its own, so they run in
-    // parallel; the results are then filed in template order, and the first error in that
-    // order is the one reported, so neither bytes nor errors depend on the thread count.
-    // The largest templates go first, so that the threads finish together rather than
-    // one of them starting the control plane's Deployments last.
+    // Each template is rendered and parsed on its own, and each object checked and
+    // written on its own, so both run in parallel; the results are filed in template
+    // order, and the first error in that order is the one reported, so neither bytes
+    // nor errors depend on the thread count. The largest templates go first, so that
+    // the threads finish together rather than one of them starting the control
+    // plane's Deployments last.
     let mut by_size: Vec<usize> = (0..work.len()).collect();
     by_size.sort_by_key(|&i| std::cmp::Reverse(work[i].1.source.len()));
     let mut outputs: Vec<(usize, Result<Vec<Json>>)> = parallel_map(&by_size, |&i| {
@@ -75,24 +76,22 @@ pub(crate) fn render(values: &Values, certs: &CertStore, templates: &TemplateSet
         (i, render_template(env, &context, &file.name))
     });
     outputs.sort_by_key(|(i, _)| *i);
-    // The rollout annotation needs every object (a namespace can mesh a workload of
-    // another template), so it goes on between rendering and checking.
-    let mut docs: Vec<(&str, &str, Json)> = Vec::new();
+    let mut origins: Vec<(&str, &str)> = Vec::new();
+    let mut bodies: Vec<Json> = Vec::new();
     for (i, output) in outputs {
         let (bundle, file) = work[i];
-        docs.extend(output?.into_iter().map(|doc| (bundle, file.name.as_str(), doc)));
+        for body in output? {
+            origins.push((bundle, file.name.as_str()));
+            bodies.push(body);
+        }
     }
-    let mut bodies: Vec<Json> = docs.iter_mut().map(|(_, _, doc)| std::mem::take(doc)).collect();
+    // The rollout annotation needs every object (a namespace can mesh a workload of
+    // another template), so it goes on between rendering and checking.
     crate::rollout::annotate(&mut bodies, &identity_digest);
-    // Each slot is taken once by the thread that checks it, so no body is copied.
-    let docs: Vec<Mutex<Option<(&str, &str, Json)>>> = docs
-        .into_iter()
-        .zip(bodies)
-        .map(|((bundle, name, _), body)| Mutex::new(Some((bundle, name, body))))
-        .collect();
-    let checked: Vec<Result<Checked>> = parallel_map(&docs, |slot| {
-        let taken = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
-        let (bundle, name, body) = taken.unwrap_or_default();
+    // Each body is taken once, by the thread that checks it, so none is copied.
+    let slots: Vec<(&(&str, &str), Mutex<Json>)> = origins.iter().zip(bodies.into_iter().map(Mutex::new)).collect();
+    let checked: Vec<Result<Checked>> = parallel_map(&slots, |((bundle, name), body)| {
+        let body = std::mem::take(&mut *body.lock().unwrap_or_else(PoisonError::into_inner));
         Checked::new(Manifest::from_json(bundle, name, body)?)
     });
     for object in checked {
