@@ -10,6 +10,7 @@ use super::{Fleet, CLUSTERS_DIR};
 use crate::certs::time::OffsetDateTime;
 use crate::certs::CertStore;
 use crate::error::{Error, Result};
+use crate::impact::Impact;
 use crate::output::Change;
 use crate::output::Tree;
 use crate::renderer::{Output, Renderer, WriteReport};
@@ -161,6 +162,29 @@ impl FleetOutput {
             reports.push((name.clone(), report));
         }
         Ok(reports)
+    }
+
+    /// Every cluster's output, allowed to be written with changes the API server
+    /// refuses to update (see [`Output::allowing_replacements`]).
+    #[must_use]
+    pub fn allowing_replacements(mut self) -> Self {
+        self.clusters = (self.clusters.into_iter())
+            .map(|(name, output)| (name, output.allowing_replacements()))
+            .collect();
+        self
+    }
+
+    /// What applying every cluster's render would do (see [`Output::impact`]), each
+    /// object named with its cluster; what a single-cluster render or a dropped
+    /// cluster left at the top of `out` is deleted.
+    pub fn impact(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<Impact> {
+        let stale = crate::impact::on_disk(out, &self.top(false))?;
+        let mut all = crate::impact::compare(&stale, &[]);
+        for (name, output) in &self.clusters {
+            let cluster = output.impact(&Self::dir_of(out, name), &Self::dir_of(secrets_out, name))?;
+            all.extend(cluster.in_cluster(name));
+        }
+        Ok(all)
     }
 
     /// The top of the output: no file of its own, every cluster's tree kept.

@@ -11,6 +11,7 @@ mod certs_fleet;
 mod common;
 mod dgraph_profile;
 mod fleet;
+mod impact;
 mod linkerd;
 mod multicluster;
 mod profile;

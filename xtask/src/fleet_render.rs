@@ -24,7 +24,10 @@ pub(crate) fn run(args: &RenderArgs, place: &Place, file: &Utf8Path) -> meshgen:
     }
     let fleet = fleet_file::load(file, place)?;
     let only = args.cluster.as_deref();
-    let output = fleet_file::render(&fleet, args.certs.as_deref(), args.jobs, only, place)?;
+    let mut output = fleet_file::render(&fleet, args.certs.as_deref(), args.jobs, only, place)?;
+    if args.allow_replace {
+        output = output.allowing_replacements();
+    }
     render_steps::finish(&FleetRender { output, only }, args, place)
 }
 
@@ -62,6 +65,10 @@ impl RenderOutput for FleetRender<'_> {
 
     fn diff(&self, out: &Utf8Path, shown: &str, color: bool) -> meshgen::Result<String> {
         self.output.diff(out, shown, color)
+    }
+
+    fn impact(&self, dirs: &OutputDirs) -> meshgen::Result<meshgen::Impact> {
+        self.output.impact(&dirs.out, &dirs.secrets_out)
     }
 
     fn stale_secrets(&self, secrets_out: &Utf8Path) -> meshgen::Result<usize> {

@@ -44,7 +44,10 @@ pub(crate) fn run(args: &RenderArgs, place: &Place) -> meshgen::Result<ExitCode>
     let certs = meshgen::load_certs(&certs_dir)?.shown_as(place.shown(&certs_dir));
     // The clock decides only whether the certificates are still valid; it never
     // reaches a rendered byte.
-    let output = renderer.certs(certs).render(OffsetDateTime::now_utc())?;
+    let mut output = renderer.certs(certs).render(OffsetDateTime::now_utc())?;
+    if args.allow_replace {
+        output = output.allowing_replacements();
+    }
     render_steps::finish(&output, args, place)
 }
 
@@ -71,6 +74,10 @@ impl RenderOutput for Output {
 
     fn diff(&self, out: &Utf8Path, shown: &str, color: bool) -> meshgen::Result<String> {
         Output::diff(self, out, shown, color)
+    }
+
+    fn impact(&self, dirs: &OutputDirs) -> meshgen::Result<meshgen::Impact> {
+        Output::impact(self, &dirs.out, &dirs.secrets_out)
     }
 
     fn stale_secrets(&self, secrets_out: &Utf8Path) -> meshgen::Result<usize> {

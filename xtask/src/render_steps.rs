@@ -29,6 +29,8 @@ pub(crate) trait RenderOutput {
     fn check(&self, out: &Utf8Path) -> meshgen::Result<Vec<Change>>;
     /// A unified diff of `out` against this render.
     fn diff(&self, out: &Utf8Path, shown: &str, color: bool) -> meshgen::Result<String>;
+    /// What applying the render would do to the cluster that runs what `dirs` hold.
+    fn impact(&self, dirs: &OutputDirs) -> meshgen::Result<meshgen::Impact>;
     /// How many files writing would change in `secrets_out`.
     fn stale_secrets(&self, secrets_out: &Utf8Path) -> meshgen::Result<usize>;
     /// What the output directory holds, as its summary line counts it ("12 files").
@@ -93,6 +95,8 @@ pub(crate) fn finish<R: RenderOutput>(output: &R, args: &RenderArgs, place: &Pla
         return check(output, args, &dirs);
     }
     refuse_checkout_root(place, &dirs.out)?;
+    // Read before the write replaces what it compares with.
+    let impact = output.impact(&dirs)?;
     let written = output.write(&dirs)?;
     let (shown, counted) = (&dirs.shown, output.counted());
     match R::changed(&written) {
@@ -100,6 +104,7 @@ pub(crate) fn finish<R: RenderOutput>(output: &R, args: &RenderArgs, place: &Pla
         changed => println!("{shown}/: {changed} file(s) changed, {counted} in all"),
     }
     output.report(&written, &dirs);
+    print!("{impact}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -134,6 +139,7 @@ fn check(output: &impl RenderOutput, args: &RenderArgs, dirs: &OutputDirs) -> me
     for change in &changes {
         eprintln!("  {change}");
     }
+    eprint!("{}", output.impact(dirs)?);
     eprintln!("run `{}` to update it, then commit the result", args.fix_command());
     Ok(ExitCode::FAILURE)
 }
