@@ -71,18 +71,25 @@ pub(crate) struct CheckArgs {
     pub(crate) within: Option<time::Duration>,
 }
 
+/// The longest `--within`: far past any certificate, and short of the calendar's end
+/// (year 9999), past which the check at the window's end could not be made.
+const MAX_WINDOW_DAYS: i64 = 365_000;
+
 /// `30d`, `72h` or `90m`: a whole number and a unit.
 fn parse_window(text: &str) -> Result<time::Duration, String> {
     let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
     let n: i64 = number
         .parse()
         .map_err(|_| format!("`{text}` is not a window; write a whole number and a unit: 30d, 72h or 90m"))?;
-    match unit {
-        "d" => Ok(time::Duration::days(n)),
-        "h" => Ok(time::Duration::hours(n)),
-        "m" => Ok(time::Duration::minutes(n)),
-        _ => Err(format!("`{text}` has no unit; write 30d, 72h or 90m")),
-    }
+    let unit_seconds: i64 = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        _ => return Err(format!("`{text}` has no unit; write 30d, 72h or 90m")),
+    };
+    (n.checked_mul(unit_seconds).map(time::Duration::seconds))
+        .filter(|window| window.whole_days() <= MAX_WINDOW_DAYS)
+        .ok_or_else(|| format!("`{text}` is too long a window; the longest is {MAX_WINDOW_DAYS}d (about 1000 years)"))
 }
 
 #[derive(Args)]
