@@ -102,7 +102,7 @@ pub(crate) fn expiring_within(now: &CheckReport, later: &CheckReport, window: Du
         .collect()
 }
 
-/// `30d`, `72h` or `90m`, as the user wrote the window.
+/// The window in its largest whole unit: `30d`, `36h` or `90m` (`72h` reads `3d`).
 fn format_window(window: Duration) -> String {
     match (window.whole_days(), window.whole_hours(), window.whole_minutes()) {
         (d, h, _) if h == d * 24 && d > 0 => format!("{d}d"),
