@@ -181,7 +181,7 @@ pub(crate) fn compare(old: &OnDisk, new: &[&Manifest]) -> Impact {
             impact.created.push(object_id(&m.body));
             continue;
         };
-        let template = pod_template(&m.body);
+        let template = crate::rollout::pod_template_pointer(&m.body);
         let rolled = template.map(|p| differences(before.pointer(p), m.body.pointer(p)));
         match rolled {
             Some(fields) if !fields.is_empty() => impact.rolled.push(Rolled {
@@ -218,15 +218,6 @@ fn object_id(body: &Json) -> String {
     match text("/metadata/namespace") {
         "" => format!("{} {}", text("/kind"), text("/metadata/name")),
         ns => format!("{} {ns}/{}", text("/kind"), text("/metadata/name")),
-    }
-}
-
-/// Where a workload keeps its pod template.
-fn pod_template(body: &Json) -> Option<&'static str> {
-    match body.get("kind")?.as_str()? {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => Some("/spec/template"),
-        "CronJob" => Some("/spec/jobTemplate/spec/template"),
-        _ => None,
     }
 }
 

@@ -25,8 +25,8 @@ pub const IDENTITY_ANNOTATION: &str = "meshgen.io/identity-sha256";
 /// `metadata`.
 const INJECT: &str = "/annotations/linkerd.io~1inject";
 
-/// The pod template of a workload object, if `doc` is one.
-fn pod_template_pointer(doc: &Json) -> Option<&'static str> {
+/// Where a workload object keeps its pod template, if `doc` is one.
+pub(crate) fn pod_template_pointer(doc: &Json) -> Option<&'static str> {
     match doc.get("kind").and_then(Json::as_str)? {
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => Some("/spec/template"),
         "CronJob" => Some("/spec/jobTemplate/spec/template"),
