@@ -128,6 +128,20 @@ pub enum Error {
         help: String,
     },
 
+    /// The render changes a field that the API server refuses to update on a live
+    /// object, so applying it would fail.
+    #[error("{object}: `{field}` cannot change on a live object, so an apply would be refused{}\n  help: {help}; or render with --allow-replace (library: Output::allowing_replacements) to write it anyway", others_note(*others))]
+    Immutable {
+        /// The object, as `Kind namespace/name`.
+        object: String,
+        /// The field, as a dotted path.
+        field: String,
+        /// How many other such changes the render makes.
+        others: usize,
+        /// How to make the change safely.
+        help: String,
+    },
+
     /// A filesystem operation failed.
     #[error("{path}: {action}: {source}\n  help: check that {path} exists and that you may read and write it")]
     Io {
@@ -138,6 +152,14 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+}
+
+/// "(and 2 more such changes)", or nothing.
+fn others_note(others: usize) -> String {
+    match others {
+        0 => String::new(),
+        n => format!(" (and {n} more such change{})", if n == 1 { "" } else { "s" }),
+    }
 }
 
 impl Error {
@@ -245,6 +267,12 @@ mod tests {
                 message: s(),
                 help: s(),
             },
+            Error::Immutable {
+                object: s(),
+                field: s(),
+                others: 1,
+                help: s(),
+            },
             Error::io("x", "reading", std::io::Error::other("x")),
         ];
         for err in &all {
@@ -260,6 +288,7 @@ mod tests {
                 | Error::Proto { .. }
                 | Error::Profile { .. }
                 | Error::Placement { .. }
+                | Error::Immutable { .. }
                 | Error::Io { .. } => {}
             }
             assert!(err.to_string().contains("\n  help: "), "{err}");

@@ -27,6 +27,7 @@ mod crds;
 mod digest;
 mod error;
 pub mod fleet;
+mod impact;
 mod kustomize;
 mod located;
 mod manifest;
@@ -36,6 +37,7 @@ mod output;
 pub mod reach;
 mod render;
 mod renderer;
+mod rollout;
 pub mod service_profile;
 mod templates;
 // The unit tests share the integration tests' helpers, which name the crate `meshgen`.
@@ -52,9 +54,11 @@ pub use camino::{Utf8Path, Utf8PathBuf};
 pub use certs::CertStore;
 pub use error::{CertsSource, Error, Result};
 pub use fleet::{Fleet, FleetOutput};
+pub use impact::{Impact, Refusal, Rolled};
 pub use manifest::Manifest;
 pub use output::{resolved as resolved_path, Change, Tree};
 pub use renderer::{Output, Renderer, WriteReport};
+pub use rollout::IDENTITY_ANNOTATION;
 pub use templates::{TemplateFile, TemplateSet};
 pub use values::{Values, ValuesSource};
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use minijinja::Value;
+use serde_json::Value as Json;
 
 use crate::bundles::SkippedSecret;
 use crate::certs::CertStore;
@@ -39,6 +40,7 @@ pub(crate) fn render(values: &Values, certs: &CertStore, templates: &TemplateSet
         skipped_secrets: context.skipped_secrets(),
         ..Rendered::default()
     };
+    let identity_digest = context.linkerd.identity_sha256();
     let context = Value::from(minijinja::value::Serde(context));
     let mut origin: BTreeMap<String, String> = BTreeMap::new();
     let mut work = Vec::new();
@@ -61,22 +63,39 @@ pub(crate) fn render(values: &Values, certs: &CertStore, templates: &TemplateSet
             work.push((bundle, file));
         }
     }
-    // Each template is rendered, parsed, checked and written on its own, so they run in
-    // parallel; the results are then filed in template order, and the first error in that
-    // order is the one reported, so neither bytes nor errors depend on the thread count.
-    // The largest templates go first, so that the threads finish together rather than
-    // one of them starting the control plane's Deployments last.
+    // Each template is rendered and parsed on its own, and each object checked and
+    // written on its own, so both run in parallel; the results are filed in template
+    // order, and the first error in that order is the one reported, so neither bytes
+    // nor errors depend on the thread count. The largest templates go first, so that
+    // the threads finish together rather than one of them starting the control
+    // plane's Deployments last.
     let mut by_size: Vec<usize> = (0..work.len()).collect();
     by_size.sort_by_key(|&i| std::cmp::Reverse(work[i].1.source.len()));
-    let mut outputs: Vec<(usize, Result<Vec<Checked>>)> = parallel_map(&by_size, |&i| {
-        let (bundle, file) = work[i];
-        (i, render_template(env, &context, bundle, &file.name))
+    let mut outputs: Vec<(usize, Result<Vec<Json>>)> = parallel_map(&by_size, |&i| {
+        let (_, file) = work[i];
+        (i, render_template(env, &context, &file.name))
     });
     outputs.sort_by_key(|(i, _)| *i);
-    for (_, output) in outputs {
-        for object in output? {
-            rendered.file(object, &mut origin)?;
+    let mut origins: Vec<(&str, &str)> = Vec::new();
+    let mut bodies: Vec<Json> = Vec::new();
+    for (i, output) in outputs {
+        let (bundle, file) = work[i];
+        for body in output? {
+            origins.push((bundle, file.name.as_str()));
+            bodies.push(body);
         }
+    }
+    // The rollout annotation needs every object (a namespace can mesh a workload of
+    // another template), so it goes on between rendering and checking.
+    crate::rollout::annotate(&mut bodies, &identity_digest);
+    // Each body is taken once, by the thread that checks it, so none is copied.
+    let slots: Vec<(&(&str, &str), Mutex<Json>)> = origins.iter().zip(bodies.into_iter().map(Mutex::new)).collect();
+    let checked: Vec<Result<Checked>> = parallel_map(&slots, |((bundle, name), body)| {
+        let body = std::mem::take(&mut *body.lock().unwrap_or_else(PoisonError::into_inner));
+        Checked::new(Manifest::from_json(bundle, name, body)?)
+    });
+    for object in checked {
+        rendered.file(object?, &mut origin)?;
     }
     for object in crd_files(values)?.iter() {
         rendered.file(object.clone(), &mut origin)?;
@@ -115,24 +134,16 @@ impl Checked {
     }
 }
 
-/// One template's objects, each checked and written as its file's text.
-fn render_template(
-    env: &minijinja::Environment<'_>,
-    context: &Value,
-    bundle: &str,
-    name: &str,
-) -> Result<Vec<Checked>> {
+/// One template's documents, rendered and parsed.
+fn render_template(env: &minijinja::Environment<'_>, context: &Value, name: &str) -> Result<Vec<Json>> {
     let text = env
         .get_template(name)
         .and_then(|t| t.render(context))
         .map_err(|e| template_error(name, &e))?;
-    let docs = yaml::parse_stream(&text).map_err(|message| Error::Document {
+    yaml::parse_stream(&text).map_err(|message| Error::Document {
         template: name.to_string(),
         message: format!("rendered text is not valid YAML: {message}"),
-    })?;
-    docs.into_iter()
-        .map(|doc| Checked::new(Manifest::from_json(bundle, name, doc)?))
-        .collect()
+    })
 }
 
 /// `f` applied to every item, on as many threads as the machine has cores (at most one

@@ -7,6 +7,7 @@ use camino::Utf8Path;
 
 use crate::certs::{time::OffsetDateTime, CertStore, Warning};
 use crate::error::{Error, Result};
+use crate::impact::{self, Impact};
 use crate::manifest::{Manifest, HEADER};
 use crate::output::{self, Change, Tree};
 use crate::render::{render, Rendered};
@@ -154,6 +155,8 @@ pub struct Output {
     warnings: Vec<Warning>,
     /// The certificate store rendered from: no output may overlap it.
     certs_dir: Option<camino::Utf8PathBuf>,
+    /// Whether a write may go ahead with changes the API server refuses to update.
+    replacements_allowed: bool,
 }
 
 /// What [`Output::write`] changed.
@@ -180,7 +183,36 @@ impl Output {
             rendered,
             warnings,
             certs_dir: None,
+            replacements_allowed: false,
         }
+    }
+
+    /// The same output, allowed to be written even where it changes a field that the
+    /// API server refuses to update (`--allow-replace`): the objects concerned must
+    /// then be replaced, as [`Impact::replaced`] lists.
+    #[must_use]
+    pub fn allowing_replacements(mut self) -> Self {
+        self.replacements_allowed = true;
+        self
+    }
+
+    /// What applying this render would do to the cluster that runs what `out` holds:
+    /// the pods replaced and why, the objects created and deleted, the refused changes
+    /// (replace, not update), and the Secrets of `secrets_out` that changed. A CI job
+    /// can post it on a pull request.
+    pub fn impact(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<Impact> {
+        let old = impact::on_disk(out, &self.generated)?;
+        if old.is_empty() {
+            // The first render into `out`: the file list already names every object.
+            return Ok(Impact::default());
+        }
+        let new: Vec<&Manifest> = self.objects().collect();
+        let mut found = impact::compare(&old, &new);
+        found.secrets = (self.check_secrets(secrets_out)?.into_iter().flatten())
+            .map(|c| c.path().to_string())
+            .filter(|path| path != output::LOCK_FILE)
+            .collect();
+        Ok(found)
     }
 
     /// The values it was rendered from.
@@ -237,8 +269,15 @@ impl Output {
     /// `secrets_out`, each replaced atomically and durably. Files meshgen did not write
     /// are kept. Refused before anything is written: two trees that overlap each other
     /// or the certificate store, a symbolic link in either, a directory holding `.git`.
+    ///
+    /// A change that the API server refuses to update (a StatefulSet's
+    /// `volumeClaimTemplates`, a Deployment's selector, ...) fails the write, naming the
+    /// object, the field and the safe procedure, unless [`Self::allowing_replacements`].
     pub fn write(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<WriteReport> {
         self.check_placement(out, secrets_out)?;
+        if !self.replacements_allowed {
+            self.refuse_replacements(out)?;
+        }
         let generated = output::write(out, &self.generated)?;
         let secrets = match &self.secrets {
             Some(tree) => Some(output::write(secrets_out, tree)?),
@@ -249,6 +288,25 @@ impl Output {
             generated,
             secrets,
         })
+    }
+
+    /// Fails on the first change to `out` that the API server would refuse.
+    fn refuse_replacements(&self, out: &Utf8Path) -> Result<()> {
+        if output::changes(out, &self.generated)?.is_empty() {
+            return Ok(());
+        }
+        let old = impact::on_disk(out, &self.generated)?;
+        let new: Vec<&Manifest> = self.objects().collect();
+        let refused = impact::compare(&old, &new).replaced;
+        match refused.first() {
+            None => Ok(()),
+            Some(first) => Err(Error::Immutable {
+                object: first.object.clone(),
+                field: first.field.clone(),
+                others: refused.len() - 1,
+                help: first.procedure.clone(),
+            }),
+        }
     }
 
     /// Whether [`Self::write`] may write to `out` and `secrets_out`: the checks it

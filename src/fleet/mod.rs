@@ -36,7 +36,7 @@ pub const FLEET_FILE: &str = "fleet.yaml";
 
 /// Where each cluster's trees go, under the output, secrets and certificate
 /// directories: `generated/clusters/<name>/`, the layout Flux documents.
-pub const CLUSTERS_DIR: &str = "clusters";
+pub const CLUSTERS_DIR: &str = crate::output::CLUSTERS_DIR;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

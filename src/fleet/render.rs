@@ -10,7 +10,9 @@ use super::{Fleet, CLUSTERS_DIR};
 use crate::certs::time::OffsetDateTime;
 use crate::certs::CertStore;
 use crate::error::{Error, Result};
+use crate::impact::Impact;
 use crate::output::Change;
+use crate::output::Tree;
 use crate::renderer::{Output, Renderer, WriteReport};
 use crate::values::Values;
 
@@ -18,6 +20,9 @@ use crate::values::Values;
 #[derive(Debug, Clone)]
 pub struct FleetOutput {
     clusters: Vec<(String, Output)>,
+    /// Every cluster of the fleet, rendered or not (`--cluster` renders one): their
+    /// trees stay when the top of the output is cleaned.
+    names: Vec<String>,
 }
 
 impl Fleet {
@@ -88,6 +93,7 @@ impl Fleet {
         });
         Ok(FleetOutput {
             clusters: outputs.into_iter().collect::<Result<_>>()?,
+            names: self.names().into_iter().map(str::to_string).collect(),
         })
     }
 
@@ -131,24 +137,65 @@ impl FleetOutput {
     /// Writes each cluster's trees to `<out>/clusters/<name>/` and
     /// `<secrets_out>/clusters/<name>/`, each tree replaced atomically as a single
     /// render's are. Every placement is checked before anything is written.
+    ///
+    /// The tops of `out` and `secrets_out` are cleaned first: the files of a
+    /// single-cluster render and the trees of clusters the fleet no longer lists go.
+    /// Their removal is the first entry, named `""`, when there is any.
     pub fn write(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<Vec<(String, WriteReport)>> {
         crate::output::guard::check_placement(out, secrets_out, None)?;
         for (name, output) in &self.clusters {
             output.check_placement(&Self::dir_of(out, name), &Self::dir_of(secrets_out, name))?;
         }
-        (self.clusters.iter())
-            .map(|(name, output)| {
-                Ok((
-                    name.clone(),
-                    output.write(&Self::dir_of(out, name), &Self::dir_of(secrets_out, name))?,
-                ))
-            })
-            .collect()
+        let mut reports = Vec::new();
+        let top = crate::output::write(out, &self.top(false))?;
+        let top_secrets = crate::output::write(secrets_out, &self.top(true))?;
+        if !top.is_empty() || !top_secrets.is_empty() {
+            let report = WriteReport {
+                files: 0,
+                generated: top,
+                secrets: Some(top_secrets),
+            };
+            reports.push((String::new(), report));
+        }
+        for (name, output) in &self.clusters {
+            let report = output.write(&Self::dir_of(out, name), &Self::dir_of(secrets_out, name))?;
+            reports.push((name.clone(), report));
+        }
+        Ok(reports)
     }
 
-    /// What writing would change under `out`, paths relative to `out`.
+    /// Every cluster's output, allowed to be written with changes the API server
+    /// refuses to update (see [`Output::allowing_replacements`]).
+    #[must_use]
+    pub fn allowing_replacements(mut self) -> Self {
+        self.clusters = (self.clusters.into_iter())
+            .map(|(name, output)| (name, output.allowing_replacements()))
+            .collect();
+        self
+    }
+
+    /// What applying every cluster's render would do (see [`Output::impact`]), each
+    /// object named with its cluster; what a single-cluster render or a dropped
+    /// cluster left at the top of `out` is deleted.
+    pub fn impact(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<Impact> {
+        let stale = crate::impact::on_disk(out, &self.top(false))?;
+        let mut all = crate::impact::compare(&stale, &[]);
+        for (name, output) in &self.clusters {
+            let cluster = output.impact(&Self::dir_of(out, name), &Self::dir_of(secrets_out, name))?;
+            all.extend(cluster.in_cluster(name));
+        }
+        Ok(all)
+    }
+
+    /// The top of the output: no file of its own, every cluster's tree kept.
+    fn top(&self, private: bool) -> Tree {
+        Tree::fleet_top(self.names.clone(), private)
+    }
+
+    /// What writing would change under `out`, paths relative to `out`: the stale files
+    /// at its top first, then each cluster's changes.
     pub fn check(&self, out: &Utf8Path) -> Result<Vec<Change>> {
-        let mut all = Vec::new();
+        let mut all = crate::output::changes(out, &self.top(false))?;
         for (name, output) in &self.clusters {
             let prefix = format!("{CLUSTERS_DIR}/{name}/");
             all.extend(
@@ -163,7 +210,7 @@ impl FleetOutput {
 
     /// What writing would change under `secrets_out`; empty when nothing holds a key.
     pub fn check_secrets(&self, secrets_out: &Utf8Path) -> Result<Vec<Change>> {
-        let mut all = Vec::new();
+        let mut all = crate::output::changes(secrets_out, &self.top(true))?;
         for (name, output) in &self.clusters {
             let prefix = format!("{CLUSTERS_DIR}/{name}/");
             let changes = output
@@ -176,7 +223,7 @@ impl FleetOutput {
 
     /// A unified diff of every cluster's directory against this render.
     pub fn diff(&self, out: &Utf8Path, shown: &str, color: bool) -> Result<String> {
-        let mut text = String::new();
+        let mut text = crate::output::diff(out, &self.top(false), shown, color)?;
         for (name, output) in &self.clusters {
             let shown = format!("{shown}/{CLUSTERS_DIR}/{name}");
             text.push_str(&output.diff(&Self::dir_of(out, name), &shown, color)?);

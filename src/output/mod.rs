@@ -33,6 +33,10 @@ pub struct Tree {
     pub files: BTreeMap<String, String>,
     /// Private trees (secrets/) get owner-only permissions: files 0600, directories 0700.
     pub private: bool,
+    /// The clusters of a fleet whose trees (`clusters/<name>/`) sit below this one and
+    /// are written on their own. Any other cluster tree below it is stale: a fleet's
+    /// from before a single-cluster render, or a cluster the fleet no longer lists.
+    pub(crate) keep_clusters: Vec<String>,
 }
 
 impl Tree {
@@ -50,7 +54,22 @@ impl Tree {
         files.remove(LOCK_FILE);
         let lock = lock_text(&files);
         files.insert(LOCK_FILE.to_string(), lock);
-        Self { files, private }
+        Self {
+            files,
+            private,
+            keep_clusters: Vec::new(),
+        }
+    }
+
+    /// The top of a fleet's tree: no file of its own, and the trees of `clusters`
+    /// below it. Written, it removes what a single-cluster render left there and the
+    /// trees of clusters the fleet no longer lists.
+    pub(crate) fn fleet_top(clusters: Vec<String>, private: bool) -> Self {
+        Self {
+            files: BTreeMap::new(),
+            private,
+            keep_clusters: clusters,
+        }
     }
 }
 
@@ -62,8 +81,36 @@ fn lock_text(files: &BTreeMap<String, String>) -> String {
     out
 }
 
-/// Paths listed in an existing lock file: the files meshgen owns in that directory.
-pub(crate) fn owned_files(dir: &Utf8Path) -> BTreeSet<String> {
+/// The files meshgen owns in `dir`, which a write there may replace or remove: those
+/// its lock file lists, and those of every fleet cluster tree below it
+/// (`clusters/<name>/`, with a lock file of its own) but the trees of `keep`.
+pub(crate) fn owned_files(dir: &Utf8Path, keep: &[String]) -> BTreeSet<String> {
+    let mut owned = locked_files(dir);
+    let Ok(clusters) = dir.join(CLUSTERS_DIR).read_dir_utf8() else {
+        return owned;
+    };
+    let mut names: Vec<String> = clusters
+        .filter_map(std::result::Result::ok)
+        .map(|e| e.file_name().to_string())
+        .filter(|name| !keep.contains(name))
+        .collect();
+    names.sort();
+    for name in names {
+        let prefix = format!("{CLUSTERS_DIR}/{name}");
+        owned.extend(
+            locked_files(&dir.join(&prefix))
+                .into_iter()
+                .map(|p| format!("{prefix}/{p}")),
+        );
+    }
+    owned
+}
+
+/// Where a fleet's cluster trees sit below the output directory.
+pub(crate) const CLUSTERS_DIR: &str = "clusters";
+
+/// Paths listed in an existing lock file, and the lock file itself; none without one.
+fn locked_files(dir: &Utf8Path) -> BTreeSet<String> {
     let Ok(text) = fs::read_to_string(dir.join(LOCK_FILE)) else {
         return BTreeSet::new();
     };
@@ -144,7 +191,7 @@ pub(crate) fn changes(dir: &Utf8Path, tree: &Tree) -> Result<Vec<Change>> {
             Err(_) => out.push(Change::Added(path.clone())),
         }
     }
-    for path in owned_files(dir) {
+    for path in owned_files(dir, &tree.keep_clusters) {
         if !tree.files.contains_key(&path) && dir.join(&path).exists() {
             out.push(Change::Removed(path));
         }

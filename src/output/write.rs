@@ -89,8 +89,18 @@ fn build_staging(disk: &dyn Disk, dir: &Utf8Path, staging: &Utf8Path, tree: &Tre
     disk.create_dir(staging, dir_mode)
         .map_err(io(staging, "cannot create directory"))?;
     let mut made = BTreeSet::new();
+    let mut emptied = Vec::new();
     if dir.exists() {
-        carry_over(disk, dir, staging, Utf8Path::new(""), &owned_files(dir), &mut made)?;
+        let owned = owned_files(dir, &tree.keep_clusters);
+        let mut carry = Carry {
+            disk,
+            dir,
+            staging,
+            owned: &owned,
+            made: &mut made,
+            emptied: &mut emptied,
+        };
+        carry.over(Utf8Path::new(""))?;
     }
     for (path, content) in &tree.files {
         let target = staging.join(path);
@@ -110,6 +120,16 @@ fn build_staging(disk: &dyn Disk, dir: &Utf8Path, staging: &Utf8Path, tree: &Tre
         disk.write_file(&target, content.as_bytes(), file_mode)
             .map_err(io(&target, "cannot write"))?;
     }
+    // A directory that held only files meshgen no longer writes goes with them (a
+    // dropped bundle, the single cluster's tree after a switch to a fleet); the deepest
+    // first, so that a parent emptied by its children's going goes too.
+    for rel in emptied.iter().rev() {
+        let target = staging.join(rel);
+        let is_empty = target.read_dir_utf8().map(|mut d| d.next().is_none()).unwrap_or(false);
+        if is_empty {
+            disk.remove_tree(&target).map_err(io(&target, "cannot remove"))?;
+        }
+    }
     Ok(())
 }
 
@@ -125,40 +145,57 @@ fn create_ancestors(disk: &dyn Disk, dir: &Utf8Path) -> Result<()> {
     Ok(())
 }
 
-/// Copies everything meshgen does not own from `dir` into `staging`, directories
-/// included (an empty one too). The guard has refused symbolic links already.
-fn carry_over(
-    disk: &dyn Disk,
-    dir: &Utf8Path,
-    staging: &Utf8Path,
-    rel: &Utf8Path,
-    owned: &BTreeSet<String>,
-    made: &mut BTreeSet<Utf8PathBuf>,
-) -> Result<()> {
-    let here = dir.join(rel);
-    let mut entries: Vec<_> = (here.read_dir_utf8().map_err(io(&here, "cannot list"))?)
-        .collect::<std::io::Result<_>>()
-        .map_err(io(&here, "cannot list"))?;
-    entries.sort_by(|a, b| a.file_name().cmp(b.file_name()));
-    for entry in entries {
-        let rel_path = rel.join(entry.file_name());
-        let kind = entry.file_type().map_err(io(entry.path(), "cannot stat"))?;
-        if kind.is_dir() {
-            let mode = fs::symlink_metadata(entry.path()).map_or(0o755, |m| permissions(&m));
-            let target = staging.join(&rel_path);
-            disk.create_dir(&target, mode)
-                .map_err(io(&target, "cannot create directory"))?;
-            made.insert(rel_path.clone());
-            carry_over(disk, dir, staging, &rel_path, owned, made)?;
-        } else if !owned.contains(rel_path.as_str()) {
-            let bytes = fs::read(entry.path()).map_err(io(entry.path(), "cannot carry over"))?;
-            let mode = fs::symlink_metadata(entry.path()).map_or(0o644, |m| permissions(&m));
-            let target = staging.join(&rel_path);
-            disk.write_file(&target, &bytes, mode)
-                .map_err(io(&target, "cannot carry over"))?;
+/// Copying what meshgen does not own from `dir` into `staging`.
+struct Carry<'a> {
+    disk: &'a dyn Disk,
+    dir: &'a Utf8Path,
+    staging: &'a Utf8Path,
+    owned: &'a BTreeSet<String>,
+    made: &'a mut BTreeSet<Utf8PathBuf>,
+    /// Directories that held something and now hold nothing carried over, in the
+    /// order they were made: removed at the end if no new file lands in them.
+    emptied: &'a mut Vec<Utf8PathBuf>,
+}
+
+impl Carry<'_> {
+    /// Copies everything meshgen does not own below `rel`, directories included (an
+    /// empty one too). Returns whether anything was there to carry. The guard has
+    /// refused symbolic links already.
+    fn over(&mut self, rel: &Utf8Path) -> Result<bool> {
+        let here = self.dir.join(rel);
+        let mut entries: Vec<_> = (here.read_dir_utf8().map_err(io(&here, "cannot list"))?)
+            .collect::<std::io::Result<_>>()
+            .map_err(io(&here, "cannot list"))?;
+        entries.sort_by(|a, b| a.file_name().cmp(b.file_name()));
+        let mut carried = entries.is_empty();
+        for entry in entries {
+            let rel_path = rel.join(entry.file_name());
+            let kind = entry.file_type().map_err(io(entry.path(), "cannot stat"))?;
+            if kind.is_dir() {
+                let mode = fs::symlink_metadata(entry.path()).map_or(0o755, |m| permissions(&m));
+                let target = self.staging.join(&rel_path);
+                self.disk
+                    .create_dir(&target, mode)
+                    .map_err(io(&target, "cannot create directory"))?;
+                self.made.insert(rel_path.clone());
+                let index = self.emptied.len();
+                if self.over(&rel_path)? {
+                    carried = true;
+                } else {
+                    self.emptied.insert(index, rel_path);
+                }
+            } else if !self.owned.contains(rel_path.as_str()) {
+                let bytes = fs::read(entry.path()).map_err(io(entry.path(), "cannot carry over"))?;
+                let mode = fs::symlink_metadata(entry.path()).map_or(0o644, |m| permissions(&m));
+                let target = self.staging.join(&rel_path);
+                self.disk
+                    .write_file(&target, &bytes, mode)
+                    .map_err(io(&target, "cannot carry over"))?;
+                carried = true;
+            }
         }
+        Ok(carried)
     }
-    Ok(())
 }
 
 #[cfg(unix)]

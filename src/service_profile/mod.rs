@@ -22,8 +22,10 @@
 //!   to the services declared after the statement.
 //! - A second `package` statement is an error. Upstream uses the latest one.
 //! - Files that protoc rejects are rejected, with a line and a column: for example
-//!   `required` in proto3, a field number out of range, or `edition = "2023"`
-//!   (protox-parse knows proto2 and proto3 only). Upstream accepts some of these.
+//!   `required` in proto3, a field number out of range, or an `optional` label in an
+//!   editions file. Upstream accepts some of these. Editions files (2023 and 2024),
+//!   which protox-parse 0.10 does not read, are read as their proto3 twins (see
+//!   `proto/editions.rs`), as upstream's walk reads them.
 //! - The output has no `metadata.creationTimestamp: null`, which upstream's
 //!   serialiser adds, and strings holding `\` are double-quoted (canonical YAML).
 //!   Keys are in the same (sorted) order as upstream's.

@@ -1,5 +1,8 @@
 //! The routes of a `.proto` file, read the way upstream's `pkg/profiles/proto.go`
-//! (edge-26.8.3) reads them, with the syntax-only parser of `protox-parse`.
+//! (edge-26.8.3) reads them, with the syntax-only parser of `protox-parse`. Editions
+//! files, which protox-parse 0.10 does not read, go through [`editions`].
+
+mod editions;
 
 use miette::Diagnostic;
 use prost_types::{MethodDescriptorProto, UninterpretedOption};
@@ -11,7 +14,10 @@ use crate::error::{Error, Result};
 /// One route per rpc of every service, services and rpcs in file order, streaming
 /// or not. `file` names the source in errors; imports are recorded, never read.
 pub(crate) fn grpc_routes(file: &str, source: &str) -> Result<Vec<Route>> {
-    let descriptor = protox_parse::parse(file, source).map_err(|e| syntax_error(file, source, &e))?;
+    let descriptor = match editions::parse(file, source) {
+        Some(parsed) => parsed.map_err(|e| proto_error(file, source, e.offset, e.message))?,
+        None => protox_parse::parse(file, source).map_err(|e| syntax_error(file, source, &e))?,
+    };
     let package = descriptor.package.as_deref().filter(|p| !p.is_empty());
     let routes = descriptor
         .service
@@ -56,11 +62,16 @@ fn syntax_error(file: &str, source: &str, err: &ParseError) -> Error {
         .map(|s| s.start)
         .or_else(|| err.labels().and_then(Iterator::last).map(|l| l.offset()))
         .unwrap_or(source.len());
-    let (line, column) = line_column(source, offset);
     let mut message = err.to_string();
     if let Some(help) = err.help() {
         message.push_str(&format!(" ({help})"));
     }
+    proto_error(file, source, offset, message)
+}
+
+/// An error at byte `offset` of `source`.
+fn proto_error(file: &str, source: &str, offset: usize, message: String) -> Error {
+    let (line, column) = line_column(source, offset);
     Error::Proto {
         file: file.to_string(),
         line,

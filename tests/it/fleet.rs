@@ -351,3 +351,99 @@ fn reach_answers_across_the_clusters() {
         settings.bind(|| insta::assert_snapshot!("fleet_reach", out));
     });
 }
+
+/// Every file below `dir`, relative to it, and the empty directories.
+fn tree(dir: &Utf8Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = d.read_dir_utf8() else { continue };
+        let mut empty = true;
+        for entry in entries {
+            empty = false;
+            let path = entry.expect("entry").path().to_owned();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).expect("inside").to_string());
+            }
+        }
+        if empty && d != dir {
+            out.push(format!("{}/", d.strip_prefix(dir).expect("inside")));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn switching_between_one_cluster_and_a_fleet_leaves_no_stale_tree() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = Utf8Path::from_path(tmp.path()).expect("utf-8");
+    let (out, secrets) = (root.join("generated"), root.join("secrets"));
+    let single = common::output("");
+    single.write(&out, &secrets).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(out.join("notes")).expect("mkdir");
+    std::fs::write(out.join("notes/ours.md"), "kept\n").expect("write");
+
+    // One cluster of the fleet first: the single cluster's files are stale then.
+    let fleet = example();
+    let certs = certs_for(&fleet, &common::test_certs());
+    let west = fleet
+        .render(&Renderer::new(), &certs, common::now(), 1, Some("west"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stale = west.check(&out).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        stale.iter().any(|c| c.to_string() == "stale     kustomization.yaml"),
+        "{stale:?}"
+    );
+    assert!(
+        stale.iter().any(|c| c.to_string() == "stale     meshgen.lock"),
+        "{stale:?}"
+    );
+    west.write(&out, &secrets).unwrap_or_else(|e| panic!("{e}"));
+    let files = tree(&out);
+    assert!(
+        files
+            .iter()
+            .all(|f| f.starts_with("clusters/west/") || f == "notes/ours.md"),
+        "{files:?}"
+    );
+    assert!(
+        tree(&secrets).iter().all(|f| f.starts_with("clusters/west/")),
+        "{:?}",
+        tree(&secrets)
+    );
+
+    // The whole fleet: west stays as it was, east and dev join.
+    let all = render(&fleet, 2).unwrap_or_else(|e| panic!("{e}"));
+    all.write(&out, &secrets).unwrap_or_else(|e| panic!("{e}"));
+    assert!(all.check(&out).unwrap_or_else(|e| panic!("{e}")).is_empty());
+    assert!(tree(&out).iter().any(|f| f.starts_with("clusters/east/")));
+
+    // A west-only render keeps the other clusters: they are still the fleet's.
+    west.write(&out, &secrets).unwrap_or_else(|e| panic!("{e}"));
+    assert!(tree(&out).iter().any(|f| f.starts_with("clusters/dev/")));
+
+    // Back to the single cluster: every cluster tree is stale, and goes.
+    let stale = single.check(&out).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        stale
+            .iter()
+            .any(|c| c.to_string() == "stale     clusters/east/meshgen.lock"),
+        "{stale:?}"
+    );
+    single.write(&out, &secrets).unwrap_or_else(|e| panic!("{e}"));
+    let files = tree(&out);
+    assert!(!files.iter().any(|f| f.starts_with("clusters")), "{files:?}");
+    assert!(
+        files.contains(&"notes/ours.md".to_string()),
+        "a file meshgen did not write stays"
+    );
+    assert!(
+        !tree(&secrets).iter().any(|f| f.starts_with("clusters")),
+        "{:?}",
+        tree(&secrets)
+    );
+    assert!(single.check(&out).unwrap_or_else(|e| panic!("{e}")).is_empty());
+}

@@ -91,8 +91,10 @@ fn hostile_values_read_back_unchanged_and_keep_the_structure() {
             "value {i}"
         );
     }
-    // The six managed annotations plus ours, nothing injected next to them.
-    assert_eq!(ann.len(), 6 + hostile.len());
+    // The six managed annotations, meshgen's rollout digest, and ours: nothing
+    // injected next to them.
+    assert_eq!(ann.len(), 7 + hostile.len());
+    assert!(ann.contains_key(meshgen::IDENTITY_ANNOTATION));
     let top: Vec<&str> = obj.as_object().expect("object").keys().map(String::as_str).collect();
     assert_eq!(top, ["apiVersion", "kind", "metadata", "spec"]);
     assert!(obj.pointer("/spec/template/metadata/evil").is_none());

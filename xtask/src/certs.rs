@@ -6,11 +6,13 @@
 use std::process::ExitCode;
 
 use camino::Utf8Path;
-use meshgen::certs::time::OffsetDateTime;
+use meshgen::certs::time::{self, OffsetDateTime};
 use meshgen::certs::{CertStore, KeyPair, StoreError, StoreSettings};
 
 use crate::certs_args::{CertsArgs, CertsCommand, RotationStep};
-use crate::certs_steps::{mint_missing_webhooks, not_before, print_changes, print_warnings, ImportedPems};
+use crate::certs_steps::{
+    expiring_within, mint_missing_webhooks, not_before, print_changes, print_rollout, print_warnings, ImportedPems,
+};
 use crate::place::Place;
 use crate::{fleet_certs, fleet_file};
 
@@ -52,7 +54,7 @@ pub(crate) fn run(args: &CertsArgs, place: &Place) -> Result<ExitCode, StoreErro
             print_warnings(&warnings);
             mint_missing_webhooks(&mut store, fresh)?;
         }
-        CertsCommand::Check(_) => return check(&store),
+        CertsCommand::Check(a) => return check(&store, a.within),
         CertsCommand::RotateIssuer(a) => store.rotate_issuer(not_before(a)?, fresh)?,
         CertsCommand::RenewWebhooks(a) => store.renew_webhooks(not_before(a)?, fresh)?,
         CertsCommand::RotateAnchor(a) => match a.step {
@@ -64,7 +66,8 @@ pub(crate) fn run(args: &CertsArgs, place: &Place) -> Result<ExitCode, StoreErro
     // Writes the store, prints what changed, then checks the result.
     let changes = store.write()?;
     print_changes(&store.label(""), &changes);
-    check(&store)
+    print_rollout(&args.command);
+    check(&store, None)
 }
 
 /// Loads the store: `--dir` from the working directory, else `certs/` in the checkout.
@@ -73,8 +76,15 @@ fn load(dir: Option<&Utf8Path>, place: &Place) -> Result<CertStore, StoreError> 
     Ok(CertStore::load(&path)?.shown_as(place.shown(&path)))
 }
 
-fn check(store: &CertStore) -> Result<ExitCode, StoreError> {
-    let report = store.check(OffsetDateTime::now_utc());
+/// The check at `now`; with `within`, also at the end of that window, so that a
+/// certificate that will have expired by then fails too, named.
+fn check(store: &CertStore, within: Option<time::Duration>) -> Result<ExitCode, StoreError> {
+    let now = OffsetDateTime::now_utc();
+    let report = store.check(now);
+    let mut errors: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+    if let Some(window) = within {
+        errors.extend(expiring_within(&report, &store.check(now + window), window));
+    }
     print_warnings(&report.warnings);
     if !report.keys_absent.is_empty() {
         println!(
@@ -82,14 +92,14 @@ fn check(store: &CertStore) -> Result<ExitCode, StoreError> {
             report.keys_absent.join(", ")
         );
     }
-    for err in &report.errors {
+    for err in &errors {
         eprintln!("error: {err}");
     }
-    if report.is_ok() {
+    if errors.is_empty() {
         println!("{}: certificates OK", store.label(""));
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("{}: {} error(s)", store.label(""), report.errors.len());
+        eprintln!("{}: {} error(s)", store.label(""), errors.len());
         Ok(ExitCode::FAILURE)
     }
 }

@@ -3,6 +3,7 @@
 
 use camino::{Utf8Path, Utf8PathBuf};
 use clap::{Args, Subcommand, ValueEnum};
+use meshgen::certs::time;
 use meshgen::certs::{DEFAULT_LINKERD_NAMESPACE, DEFAULT_TRUST_DOMAIN, DEFAULT_VIZ_NAMESPACE};
 
 #[derive(Args)]
@@ -34,7 +35,7 @@ pub(crate) enum CertsCommand {
     /// Verify everything present (identity chain, webhooks, validity.yaml) at the current time.
     ///
     /// Warns about certificates expiring within 60 days; exits non-zero on errors.
-    Check(DirArgs),
+    Check(CheckArgs),
     /// Mint a new issuer key and certificate (1 year) from the trust anchor in ca.crt/ca.key.
     RotateIssuer(MintArgs),
     /// Mint new keys and certificates (1 year) for every webhook.
@@ -58,6 +59,37 @@ pub(crate) struct DirArgs {
     /// [default: certs/ in the checkout].
     #[arg(long, value_name = "DIR")]
     pub(crate) dir: Option<Utf8PathBuf>,
+}
+
+#[derive(Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArgs,
+    /// Also fail, naming it, if any certificate expires within this window: `30d`,
+    /// `72h` or `90m`. For a scheduled CI job that warns a month ahead.
+    #[arg(long, value_name = "DURATION", value_parser = parse_window)]
+    pub(crate) within: Option<time::Duration>,
+}
+
+/// The longest `--within`: far past any certificate, and short of the calendar's end
+/// (year 9999), past which the check at the window's end could not be made.
+const MAX_WINDOW_DAYS: i64 = 365_000;
+
+/// `30d`, `72h` or `90m`: a whole number and a unit.
+fn parse_window(text: &str) -> Result<time::Duration, String> {
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a window; write a whole number and a unit: 30d, 72h or 90m"))?;
+    let unit_seconds: i64 = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        _ => return Err(format!("`{text}` has no unit; write 30d, 72h or 90m")),
+    };
+    (n.checked_mul(unit_seconds).map(time::Duration::seconds))
+        .filter(|window| window.whole_days() <= MAX_WINDOW_DAYS)
+        .ok_or_else(|| format!("`{text}` is too long a window; the longest is {MAX_WINDOW_DAYS}d (about 1000 years)"))
 }
 
 #[derive(Args)]
@@ -136,7 +168,7 @@ impl CertsCommand {
         let dir = match self {
             Self::Init(a) => &a.mint.dir,
             Self::Import(a) => &a.dir,
-            Self::Check(a) => a,
+            Self::Check(a) => &a.dir,
             Self::RotateIssuer(a) | Self::RenewWebhooks(a) => &a.dir,
             Self::RotateAnchor(a) => &a.mint.dir,
         };

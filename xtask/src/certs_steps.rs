@@ -3,11 +3,14 @@
 //! warnings, what a write changed and the webhook certificates an import minted.
 
 use camino::Utf8Path;
-use meshgen::certs::time::{OffsetDateTime, Time};
-use meshgen::certs::{parse_rfc3339, CertStore, KeySource, MintError, PemSource, StoreChange, StoreError, Warning};
+use meshgen::certs::time::{Duration, OffsetDateTime, Time};
+use meshgen::certs::{
+    parse_rfc3339, CertStore, CheckReport, KeySource, MintError, PemSource, StoreChange, StoreError, Warning,
+};
 use meshgen::fleet::certs::IdentityPems;
+use meshgen::IDENTITY_ANNOTATION;
 
-use crate::certs_args::{ImportArgs, MintArgs};
+use crate::certs_args::{CertsCommand, ImportArgs, MintArgs};
 
 fn read(path: &Utf8Path) -> Result<String, StoreError> {
     std::fs::read_to_string(path).map_err(|source| StoreError::Io {
@@ -87,4 +90,53 @@ pub(crate) fn print_warnings(warnings: &[Warning]) {
     for w in warnings {
         eprintln!("warning: {w}");
     }
+}
+
+/// What `later` (a check at the end of `window`) finds wrong that `now` does not: the
+/// certificates that expire within the window, each said with the window.
+pub(crate) fn expiring_within(now: &CheckReport, later: &CheckReport, window: Duration) -> Vec<String> {
+    let window = format_window(window);
+    (later.errors.iter())
+        .filter(|e| !now.errors.contains(e))
+        .map(|e| format!("expires within {window}: {e}"))
+        .collect()
+}
+
+/// The window in its largest whole unit: `30d`, `36h` or `90m` (`72h` reads `3d`).
+fn format_window(window: Duration) -> String {
+    match (window.whole_days(), window.whole_hours(), window.whole_minutes()) {
+        (d, h, _) if h == d * 24 && d > 0 => format!("{d}d"),
+        (_, h, m) if m == h * 60 && h > 0 => format!("{h}h"),
+        (_, _, m) => format!("{m}m"),
+    }
+}
+
+/// After a step that changes the mesh identity (the trust bundle or the issuer): what
+/// rolls by itself through git, and the one command for what meshgen does not render.
+pub(crate) fn print_rollout(command: &CertsCommand) {
+    let rotates = matches!(command, CertsCommand::RotateIssuer(_) | CertsCommand::RotateAnchor(_));
+    if !rotates {
+        return;
+    }
+    println!(
+        "next: render and commit generated/. Every meshed workload meshgen renders carries \
+         {IDENTITY_ANNOTATION}, which this step changed, so Argo CD or Flux restarts it \
+         in apply order, control plane first.\n\
+         Workloads meshed outside meshgen keep the old identity until they restart; this \
+         restarts every workload of the namespaces whose meshed pods lack that annotation:\n  {}",
+        restart_command()
+    );
+}
+
+/// Restarts the Deployments, StatefulSets and DaemonSets of every namespace that runs a
+/// meshed pod (the proxy injector labels them `linkerd.io/control-plane-ns`) without
+/// meshgen's annotation.
+fn restart_command() -> String {
+    let column = IDENTITY_ANNOTATION.replace('.', "\\.");
+    format!(
+        "kubectl get pods --all-namespaces -l linkerd.io/control-plane-ns \
+         -o custom-columns='NS:.metadata.namespace,ID:.metadata.annotations.{column}' --no-headers \
+         | awk '$2 == \"<none>\" {{print $1}}' | sort -u \
+         | xargs -r -I{{}} kubectl -n {{}} rollout restart deployment,statefulset,daemonset"
+    )
 }

@@ -6,13 +6,15 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use camino::Utf8Path;
-use meshgen::certs::time::OffsetDateTime;
+use meshgen::certs::time::{Duration, OffsetDateTime};
 use meshgen::certs::{KeyPair, StoreError, StoreSettings};
 use meshgen::fleet::certs::FleetCerts;
 use meshgen::Renderer;
 
 use crate::certs_args::{CertsArgs, CertsCommand, RotationStep};
-use crate::certs_steps::{mint_missing_webhooks, not_before, print_changes, print_warnings, ImportedPems};
+use crate::certs_steps::{
+    expiring_within, mint_missing_webhooks, not_before, print_changes, print_rollout, print_warnings, ImportedPems,
+};
 use crate::fleet_file;
 use crate::place::Place;
 
@@ -77,7 +79,7 @@ pub(crate) fn run(args: &CertsArgs, place: &Place, file: &Utf8Path) -> Result<Ex
                 mint_missing_webhooks(store, fresh)?;
             }
         }
-        CertsCommand::Check(_) => return Ok(check(&certs, only)),
+        CertsCommand::Check(a) => return Ok(check(&certs, only, a.within)),
         CertsCommand::RotateIssuer(a) => certs.rotate_issuer(only, not_before(a)?, fresh)?,
         CertsCommand::RenewWebhooks(a) => certs.renew_webhooks(only, not_before(a)?, fresh)?,
         CertsCommand::RotateAnchor(a) => match (a.step, only) {
@@ -94,12 +96,16 @@ pub(crate) fn run(args: &CertsArgs, place: &Place, file: &Utf8Path) -> Result<Ex
     }
     let changes = certs.write()?;
     print_changes(&certs.anchor.label(""), &changes);
-    Ok(check(&certs, only))
+    print_rollout(&args.command);
+    Ok(check(&certs, only, None))
 }
 
-fn check(certs: &FleetCerts, only: Option<&str>) -> ExitCode {
+/// As a single store's check, cluster by cluster.
+fn check(certs: &FleetCerts, only: Option<&str>, within: Option<Duration>) -> ExitCode {
     let mut ok = true;
-    for (name, report) in certs.check(OffsetDateTime::now_utc()) {
+    let now = OffsetDateTime::now_utc();
+    let later = within.map(|w| certs.check(now + w));
+    for (i, (name, report)) in certs.check(now).into_iter().enumerate() {
         if only.is_some_and(|o| o != name) {
             continue;
         }
@@ -108,6 +114,12 @@ fn check(certs: &FleetCerts, only: Option<&str>) -> ExitCode {
             eprintln!("error: cluster {name}: {err}");
         }
         ok &= report.is_ok();
+        if let (Some(window), Some((_, later))) = (within, later.as_ref().and_then(|l| l.get(i))) {
+            for err in expiring_within(&report, later, window) {
+                eprintln!("error: cluster {name}: {err}");
+                ok = false;
+            }
+        }
     }
     if let Err(e) = certs.check_anchor_of(only) {
         eprintln!("error: {e}");

@@ -24,7 +24,10 @@ pub(crate) fn run(args: &RenderArgs, place: &Place, file: &Utf8Path) -> meshgen:
     }
     let fleet = fleet_file::load(file, place)?;
     let only = args.cluster.as_deref();
-    let output = fleet_file::render(&fleet, args.certs.as_deref(), args.jobs, only, place)?;
+    let mut output = fleet_file::render(&fleet, args.certs.as_deref(), args.jobs, only, place)?;
+    if args.allow_replace {
+        output = output.allowing_replacements();
+    }
     render_steps::finish(&FleetRender { output, only }, args, place)
 }
 
@@ -47,12 +50,25 @@ impl RenderOutput for FleetRender<'_> {
         self.output.stream(with_secrets)
     }
 
+    fn skipped_secrets(&self) -> Vec<String> {
+        (self.output.clusters().iter())
+            .flat_map(|(name, cluster)| {
+                (cluster.skipped_secrets().iter())
+                    .map(move |s| format!("cluster {name}: {} (needs {})", s.secret, s.key_file))
+            })
+            .collect()
+    }
+
     fn check(&self, out: &Utf8Path) -> meshgen::Result<Vec<Change>> {
         self.output.check(out)
     }
 
     fn diff(&self, out: &Utf8Path, shown: &str, color: bool) -> meshgen::Result<String> {
         self.output.diff(out, shown, color)
+    }
+
+    fn impact(&self, dirs: &OutputDirs) -> meshgen::Result<meshgen::Impact> {
+        self.output.impact(&dirs.out, &dirs.secrets_out)
     }
 
     fn stale_secrets(&self, secrets_out: &Utf8Path) -> meshgen::Result<usize> {
@@ -83,12 +99,18 @@ impl RenderOutput for FleetRender<'_> {
 
     fn report(&self, written: &Self::Written, dirs: &OutputDirs) {
         for (name, w) in written {
+            // The unnamed entry is the top of the trees: the files a single-cluster
+            // render or a dropped cluster left there, now removed.
+            let prefix = match name.as_str() {
+                "" => String::new(),
+                name => format!("clusters/{name}/"),
+            };
             for change in &w.generated {
-                println!("  {}", change.clone().prefixed(&format!("clusters/{name}/")).done());
+                println!("  {}", change.clone().prefixed(&prefix).done());
             }
             if let Some(secrets) = w.secrets.as_ref().filter(|c| !c.is_empty()) {
                 println!(
-                    "{}/clusters/{name}/: {} file(s) changed (gitignored: apply them, never commit them)",
+                    "{}/{prefix}: {} file(s) changed (gitignored: apply them, never commit them)",
                     dirs.secrets_shown,
                     secrets.len()
                 );

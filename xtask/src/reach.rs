@@ -64,6 +64,13 @@ fn answer(args: &ReachArgs, place: &Place) -> Result<meshgen::reach::Verdict, St
     if let Some(fleet) = fleet_file::find(args.fleet.as_deref(), place) {
         return across(args, place, &fleet);
     }
+    for (flag, text) in [("--from", &args.from), ("--to", &args.to)] {
+        if let Some((cluster, _)) = text.split_once(':').filter(|(c, _)| !c.contains('/')) {
+            return Err(format!(
+                "{flag} {text:?} names cluster {cluster:?}, and only a fleet has clusters\n  help: pass --fleet FILE, or put fleet.yaml at the top of the checkout; without a fleet, write NAMESPACE/NAME"
+            ));
+        }
+    }
     let query = Query::parse(&args.from, &args.to).map_err(|e| e.to_string())?;
     let manifests = match &args.dir {
         Some(dir) => read_dir(dir)?,

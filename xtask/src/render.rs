@@ -33,10 +33,21 @@ pub(crate) fn run(args: &RenderArgs, place: &Place) -> meshgen::Result<ExitCode>
         renderer = renderer.set(assignment)?;
     }
     let certs_dir = place.path(args.certs.as_deref(), "certs");
+    let fleet_certs = certs_dir.join(meshgen::fleet::CLUSTERS_DIR);
+    if fleet_certs.is_dir() {
+        eprintln!(
+            "note: {}/ holds a fleet's certificates, but no fleet file is in use: this renders the single cluster. \
+             To render the fleet, pass --fleet FILE, or put fleet.yaml at the top of the checkout",
+            place.shown(&fleet_certs)
+        );
+    }
     let certs = meshgen::load_certs(&certs_dir)?.shown_as(place.shown(&certs_dir));
     // The clock decides only whether the certificates are still valid; it never
     // reaches a rendered byte.
-    let output = renderer.certs(certs).render(OffsetDateTime::now_utc())?;
+    let mut output = renderer.certs(certs).render(OffsetDateTime::now_utc())?;
+    if args.allow_replace {
+        output = output.allowing_replacements();
+    }
     render_steps::finish(&output, args, place)
 }
 
@@ -51,12 +62,22 @@ impl RenderOutput for Output {
         Output::stream(self, with_secrets)
     }
 
+    fn skipped_secrets(&self) -> Vec<String> {
+        (Output::skipped_secrets(self).iter())
+            .map(|s| format!("{} (needs {})", s.secret, s.key_file))
+            .collect()
+    }
+
     fn check(&self, out: &Utf8Path) -> meshgen::Result<Vec<Change>> {
         Output::check(self, out)
     }
 
     fn diff(&self, out: &Utf8Path, shown: &str, color: bool) -> meshgen::Result<String> {
         Output::diff(self, out, shown, color)
+    }
+
+    fn impact(&self, dirs: &OutputDirs) -> meshgen::Result<meshgen::Impact> {
+        Output::impact(self, &dirs.out, &dirs.secrets_out)
     }
 
     fn stale_secrets(&self, secrets_out: &Utf8Path) -> meshgen::Result<usize> {

@@ -37,6 +37,11 @@ pub(crate) struct RenderArgs {
     /// Render the fleet this file lists [default: fleet.yaml in the checkout, when it exists].
     #[arg(long, value_name = "FILE")]
     pub fleet: Option<Utf8PathBuf>,
+    /// Write even where the render changes a field the API server refuses to update on
+    /// a live object (a StatefulSet's volumeClaimTemplates, a selector, ...); the summary
+    /// then lists the object as "replace, not update".
+    #[arg(long = "allow-replace")]
+    pub allow_replace: bool,
     /// With a fleet: render only this cluster (into <out>/clusters/NAME/).
     #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,

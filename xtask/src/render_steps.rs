@@ -22,10 +22,15 @@ pub(crate) trait RenderOutput {
     fn warnings(&self) -> Vec<String>;
     /// Every object as one YAML stream, as `--stdout` prints it.
     fn stream(&self, with_secrets: bool) -> String;
+    /// The Secrets left out for want of their private keys, each as
+    /// `namespace/name (needs <key file>)`.
+    fn skipped_secrets(&self) -> Vec<String>;
     /// What writing would change in `out`; empty when it is up to date.
     fn check(&self, out: &Utf8Path) -> meshgen::Result<Vec<Change>>;
     /// A unified diff of `out` against this render.
     fn diff(&self, out: &Utf8Path, shown: &str, color: bool) -> meshgen::Result<String>;
+    /// What applying the render would do to the cluster that runs what `dirs` hold.
+    fn impact(&self, dirs: &OutputDirs) -> meshgen::Result<meshgen::Impact>;
     /// How many files writing would change in `secrets_out`.
     fn stale_secrets(&self, secrets_out: &Utf8Path) -> meshgen::Result<usize>;
     /// What the output directory holds, as its summary line counts it ("12 files").
@@ -70,6 +75,18 @@ pub(crate) fn finish<R: RenderOutput>(output: &R, args: &RenderArgs, place: &Pla
         eprintln!("warning: {warning}");
     }
     if args.stdout {
+        let skipped = output.skipped_secrets();
+        if args.with_secrets && !skipped.is_empty() {
+            return Err(meshgen::Error::Certs {
+                message: format!(
+                    "--with-secrets: {} Secret(s) cannot be streamed, for want of their private keys on this machine: {}",
+                    skipped.len(),
+                    skipped.join(", ")
+                ),
+                help: "mint the keys with `cargo xtask certs init`, bring them with `cargo xtask certs import`, or stream without --with-secrets".into(),
+                source: None,
+            });
+        }
         print!("{}", output.stream(args.with_secrets));
         return Ok(ExitCode::SUCCESS);
     }
@@ -78,6 +95,8 @@ pub(crate) fn finish<R: RenderOutput>(output: &R, args: &RenderArgs, place: &Pla
         return check(output, args, &dirs);
     }
     refuse_checkout_root(place, &dirs.out)?;
+    // Read before the write replaces what it compares with.
+    let impact = output.impact(&dirs)?;
     let written = output.write(&dirs)?;
     let (shown, counted) = (&dirs.shown, output.counted());
     match R::changed(&written) {
@@ -85,6 +104,7 @@ pub(crate) fn finish<R: RenderOutput>(output: &R, args: &RenderArgs, place: &Pla
         changed => println!("{shown}/: {changed} file(s) changed, {counted} in all"),
     }
     output.report(&written, &dirs);
+    print!("{impact}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -119,6 +139,7 @@ fn check(output: &impl RenderOutput, args: &RenderArgs, dirs: &OutputDirs) -> me
     for change in &changes {
         eprintln!("  {change}");
     }
+    eprint!("{}", output.impact(dirs)?);
     eprintln!("run `{}` to update it, then commit the result", args.fix_command());
     Ok(ExitCode::FAILURE)
 }

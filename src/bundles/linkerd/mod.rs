@@ -171,6 +171,14 @@ impl WebhookTls {
 }
 
 impl View {
+    /// sha256 of the trust bundle and the issuer certificate: what a meshed pod must
+    /// restart for (see `crate::rollout`). With an external issuer, the bundle alone.
+    pub(crate) fn identity_sha256(&self) -> String {
+        let mut both = self.trust_anchors_pem.clone();
+        both.push_str(self.issuer_crt_pem.as_deref().unwrap_or_default());
+        hex(&Sha256::digest(both.as_bytes()))
+    }
+
     pub(crate) fn new(values: &Values, certs: &CertStore) -> Result<Self> {
         let l: &Linkerd = &values.linkerd;
         let anchors = match certs.trust_anchors() {

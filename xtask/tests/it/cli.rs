@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
-const TEST_STORE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/store");
+pub(crate) const TEST_STORE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/store");
 /// This checkout, where cargo runs the tests from.
-const CHECKOUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+pub(crate) const CHECKOUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 /// Runs xtask as `cargo xtask` would from this checkout (cargo puts the xtask
 /// package's directory in `CARGO_MANIFEST_DIR`).
 ///
 /// A render that names `--out` but not `--secrets-out` gets `<out>.secrets`, so that
 /// no test writes the test store's Secrets into this checkout's `secrets/`.
-fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
+pub(crate) fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
     let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let out = args
         .iter()
@@ -45,7 +45,7 @@ fn render(extra: &[&str], cwd: &Path) -> Output {
     run(&args, cwd, &[])
 }
 
-fn ok(output: &Output) -> String {
+pub(crate) fn ok(output: &Output) -> String {
     assert!(
         output.status.success(),
         "failed: {}{}",
@@ -55,7 +55,7 @@ fn ok(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
@@ -79,7 +79,7 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
-fn utf8(p: &Path) -> &str {
+pub(crate) fn utf8(p: &Path) -> &str {
     p.to_str().expect("utf-8")
 }
 
@@ -268,7 +268,7 @@ fn version_names_the_pinned_releases() {
 }
 
 /// A copy of this checkout's inputs in `dir`: what a second clone holds.
-fn second_checkout(dir: &Path) {
+pub(crate) fn second_checkout(dir: &Path) {
     for sub in ["xtask", "values", "templates"] {
         let status = Command::new("cp")
             .args(["-r", &format!("{CHECKOUT}/{sub}"), utf8(dir)])

@@ -2,6 +2,7 @@
 //! test binary links meshgen and all its dependencies again.
 
 mod cli;
+mod day2;
 mod hardening;
 mod profile;
 mod reach_cli;
