@@ -162,13 +162,19 @@ impl Renderer {
 /// `(path below secrets/, file text)`. The key is `ca.key`, so this is for the machine
 /// that holds it; the Secret goes to `secrets/`, never to `generated/`.
 pub fn trust_anchor_secret(values: &Values, certs: &CertStore) -> Result<(String, String)> {
-    let missing = |e: crate::certs::CertError| Error::Certs {
+    let missing = |e: crate::certs::CertError| {
+        Error::Certs {
         message: e.to_string(),
         help: "the trust anchor's key is in the certificate store only on the machine that minted it; run this there, or mint a new anchor with `cargo xtask certs init --force`".into(),
         source: Some(Box::new(crate::error::CertsSource::Certificates(vec![e]))),
+    }
     };
-    let crt = certs.require("ca.crt", crate::certs::Role::TrustAnchor).map_err(missing)?;
-    let key = certs.require("ca.key", crate::certs::Role::TrustAnchorKey).map_err(missing)?;
+    let crt = certs
+        .require("ca.crt", crate::certs::Role::TrustAnchor)
+        .map_err(missing)?;
+    let key = certs
+        .require("ca.key", crate::certs::Role::TrustAnchorKey)
+        .map_err(missing)?;
     let b64 = |pem: &str| <base64ct::Base64 as base64ct::Encoding>::encode_string(pem.trim().as_bytes());
     let namespace = &values.linkerd.namespace;
     let body = serde_json::json!({

@@ -44,20 +44,45 @@ fn cert_manager_issues_the_identity_issuer_and_every_webhook_certificate() {
     assert_eq!(issuer["spec"]["commonName"], "identity.linkerd.cluster.local");
     assert_eq!(issuer["spec"]["privateKey"]["algorithm"], "ECDSA");
     assert_eq!(issuer["spec"]["issuerRef"]["name"], "linkerd-trust-anchor");
-    assert_eq!((issuer["spec"]["duration"].as_str(), issuer["spec"]["renewBefore"].as_str()), (Some("48h"), Some("25h")));
+    assert_eq!(
+        (
+            issuer["spec"]["duration"].as_str(),
+            issuer["spec"]["renewBefore"].as_str()
+        ),
+        (Some("48h"), Some("25h"))
+    );
     let anchor = &find(&output, "Issuer", "linkerd", "linkerd-trust-anchor").body;
     assert_eq!(anchor["spec"]["ca"]["secretName"], "linkerd-trust-anchor");
 
     // Every webhook takes its CA from its Certificate, through cert-manager's injector.
     for (kind, name, from) in [
-        ("MutatingWebhookConfiguration", "linkerd-proxy-injector-webhook-config", "linkerd/linkerd-proxy-injector"),
-        ("ValidatingWebhookConfiguration", "linkerd-sp-validator-webhook-config", "linkerd/linkerd-sp-validator"),
-        ("ValidatingWebhookConfiguration", "linkerd-policy-validator-webhook-config", "linkerd/linkerd-policy-validator"),
-        ("MutatingWebhookConfiguration", "linkerd-tap-injector-webhook-config", "linkerd-viz/linkerd-tap-injector"),
+        (
+            "MutatingWebhookConfiguration",
+            "linkerd-proxy-injector-webhook-config",
+            "linkerd/linkerd-proxy-injector",
+        ),
+        (
+            "ValidatingWebhookConfiguration",
+            "linkerd-sp-validator-webhook-config",
+            "linkerd/linkerd-sp-validator",
+        ),
+        (
+            "ValidatingWebhookConfiguration",
+            "linkerd-policy-validator-webhook-config",
+            "linkerd/linkerd-policy-validator",
+        ),
+        (
+            "MutatingWebhookConfiguration",
+            "linkerd-tap-injector-webhook-config",
+            "linkerd-viz/linkerd-tap-injector",
+        ),
         ("APIService", "v1alpha1.tap.linkerd.io", "linkerd-viz/tap"),
     ] {
         let body = &find(&output, kind, "", name).body;
-        assert_eq!(body["metadata"]["annotations"]["cert-manager.io/inject-ca-from"], from, "{name}");
+        assert_eq!(
+            body["metadata"]["annotations"]["cert-manager.io/inject-ca-from"], from,
+            "{name}"
+        );
         let text = body.to_string();
         assert!(!text.contains("caBundle"), "{name} carries a caBundle of its own");
     }
@@ -65,7 +90,9 @@ fn cert_manager_issues_the_identity_issuer_and_every_webhook_certificate() {
     assert!(identity.to_string().contains("-identity-scheme=kubernetes.io/tls"));
     // The trust bundle still comes from certs/.
     let roots = &find(&output, "ConfigMap", "linkerd", "linkerd-identity-trust-roots").body;
-    assert!(roots["data"]["ca-bundle.crt"].as_str().is_some_and(|b| b.contains("BEGIN CERTIFICATE")));
+    assert!(roots["data"]["ca-bundle.crt"]
+        .as_str()
+        .is_some_and(|b| b.contains("BEGIN CERTIFICATE")));
 }
 
 #[test]
@@ -74,13 +101,19 @@ fn no_key_of_meshgen_is_rendered_but_the_trust_anchor_secret() {
     let root = Utf8PathBuf::from_path_buf(tmp.path().to_path_buf()).expect("utf-8");
     let (out, secrets) = (root.join("generated"), root.join("secrets"));
     // A default render first: its issuer and webhook Secrets go when the mode is on.
-    common::output("").write(&out, &secrets).unwrap_or_else(|e| panic!("{e}"));
+    common::output("")
+        .write(&out, &secrets)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(secrets.join("linkerd/secret-linkerd-identity-issuer.yaml").is_file());
     let output = common::output(ON);
-    assert_eq!(output.secret_objects().count(), 0, "the test store has every key, and none is used");
+    assert_eq!(
+        output.secret_objects().count(),
+        0,
+        "the test store has every key, and none is used"
+    );
     output.write(&out, &secrets).unwrap_or_else(|e| panic!("{e}"));
-    let (path, text) = meshgen::trust_anchor_secret(&common::values(ON), &common::test_certs())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (path, text) =
+        meshgen::trust_anchor_secret(&common::values(ON), &common::test_certs()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(path, "trust-anchor/linkerd/secret-linkerd-trust-anchor.yaml");
     let secret: Value = common::parse(&text).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(secret["type"], "kubernetes.io/tls");
@@ -101,7 +134,10 @@ fn no_key_of_meshgen_is_rendered_but_the_trust_anchor_secret() {
         }
     }
     files.sort();
-    assert_eq!(files, ["meshgen.lock", "trust-anchor/linkerd/secret-linkerd-trust-anchor.yaml"]);
+    assert_eq!(
+        files,
+        ["meshgen.lock", "trust-anchor/linkerd/secret-linkerd-trust-anchor.yaml"]
+    );
     // A render again keeps the Secret it did not write.
     output.write(&out, &secrets).unwrap_or_else(|e| panic!("{e}"));
     assert!(secrets.join(&path).is_file());
@@ -157,7 +193,8 @@ fn in_a_fleet_each_cluster_that_turns_it_on_signs_with_the_fleet_anchor() {
             assert_eq!(anchor["spec"]["ca"]["secretName"], "linkerd-trust-anchor");
             assert_eq!(cluster.secret_objects().count(), 0);
             let values = cluster.values();
-            let (_, text) = meshgen::trust_anchor_secret(values, &common::test_certs()).unwrap_or_else(|e| panic!("{e}"));
+            let (_, text) =
+                meshgen::trust_anchor_secret(values, &common::test_certs()).unwrap_or_else(|e| panic!("{e}"));
             let anchor_pem = std::fs::read_to_string(format!("{}/ca.crt", common::TEST_STORE)).expect("ca.crt");
             let secret: Value = common::parse(&text).unwrap_or_else(|e| panic!("{e}"));
             let crt = secret["data"]["tls.crt"].as_str().expect("tls.crt");
@@ -166,4 +203,27 @@ fn in_a_fleet_each_cluster_that_turns_it_on_signs_with_the_fleet_anchor() {
             assert_eq!(String::from_utf8(decoded).expect("utf-8").trim(), anchor_pem.trim());
         }
     }
+}
+
+#[test]
+fn a_store_of_the_trust_anchor_alone_checks_and_renders_in_this_mode_only() {
+    let (_tmp, dir) = common::tempdir();
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for file in ["ca.crt", "ca.key"] {
+        std::fs::copy(format!("{}/{file}", common::TEST_STORE), dir.join(file)).expect("copy");
+    }
+    let store = meshgen::CertStore::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let report = store.check(common::now());
+    assert!(report.is_ok(), "{:?}", report.errors);
+    let on = meshgen::Renderer::new()
+        .certs(store.clone())
+        .values_text("on.yaml", ON)
+        .render(common::now());
+    assert!(on.is_ok(), "{:?}", on.err());
+    let off = meshgen::Renderer::new().certs(store).render(common::now());
+    let err = off.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        err.contains("issuer.crt"),
+        "the default mode names what it lacks: {err}"
+    );
 }

@@ -12,7 +12,8 @@ use meshgen::Renderer;
 
 use crate::certs_args::{CertsArgs, CertsCommand, RotationStep};
 use crate::certs_steps::{
-    write_secret, expiring_within, mint_missing_webhooks, not_before, print_changes, print_rollout, print_warnings, ImportedPems,
+    expiring_within, mint_missing_webhooks, not_before, print_changes, print_rollout, print_warnings, write_secret,
+    ImportedPems,
 };
 use crate::place::Place;
 use crate::{fleet_certs, fleet_file};

@@ -145,7 +145,11 @@ fn restart_command() -> String {
 
 /// Writes one Secret file below `secrets_out`, owner-only (0600, in 0700 directories),
 /// as `shown` names it, and says how to apply it.
-pub(crate) fn write_secret(secrets_out: &Utf8Path, shown: &Utf8Path, (path, text): (String, String)) -> Result<(), StoreError> {
+pub(crate) fn write_secret(
+    secrets_out: &Utf8Path,
+    shown: &Utf8Path,
+    (path, text): (String, String),
+) -> Result<(), StoreError> {
     let file = secrets_out.join(&path);
     let fail = |e: std::io::Error| StoreError::State {
         file: shown.join(&path).to_string(),
