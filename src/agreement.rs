@@ -13,6 +13,11 @@ use crate::Values;
 /// Refuses values that disagree with the names the certificates were minted for, and
 /// names the `certs init` command that re-mints for the values.
 pub(crate) fn check(values: &Values, certs: &CertStore) -> Result<()> {
+    // With cert-manager, the issuer and the webhook certificates are issued in the
+    // cluster for the names the values give; the trust anchor carries none.
+    if values.cert_manager.enabled {
+        return Ok(());
+    }
     let minted = certs.settings();
     let viz_rendered = crate::bundles::is_rendered("linkerd-viz", values);
     let pairs = [

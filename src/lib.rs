@@ -57,7 +57,7 @@ pub use fleet::{Fleet, FleetOutput};
 pub use impact::{Impact, Refusal, Rolled};
 pub use manifest::Manifest;
 pub use output::{resolved as resolved_path, Change, Tree};
-pub use renderer::{Output, Renderer, WriteReport};
+pub use renderer::{trust_anchor_secret, Output, Renderer, WriteReport};
 pub use rollout::IDENTITY_ANNOTATION;
 pub use templates::{TemplateFile, TemplateSet};
 pub use values::{Values, ValuesSource};

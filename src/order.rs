@@ -21,6 +21,9 @@ pub(crate) enum Stage {
     Namespaces,
     /// ClusterRoles and ClusterRoleBindings.
     ClusterRbac,
+    /// cert-manager's Issuers and Certificates: the Secrets they make are mounted by
+    /// the control plane and the extensions, so they come before both.
+    CertManager,
     /// The rest of the Linkerd control plane.
     ControlPlane,
     /// The rest of the Linkerd extensions (viz, tracing).
@@ -41,6 +44,9 @@ pub(crate) const KIND_ORDER: &[&str] = &[
     "ServiceAccount",
     "Secret",
     "ConfigMap",
+    // An Issuer before the Certificates it signs.
+    "Issuer",
+    "Certificate",
     "StorageClass",
     "PersistentVolume",
     "PersistentVolumeClaim",
@@ -70,6 +76,7 @@ pub(crate) fn stage(m: &Manifest) -> Stage {
         "CustomResourceDefinition" => Stage::Crds,
         "Namespace" => Stage::Namespaces,
         "ClusterRole" | "ClusterRoleBinding" => Stage::ClusterRbac,
+        _ if m.api_version.starts_with("cert-manager.io/") => Stage::CertManager,
         _ => match bundles::layer(&m.bundle) {
             Some(Layer::Crds | Layer::ControlPlane) | None => Stage::ControlPlane,
             Some(Layer::Extension) => Stage::Extensions,

@@ -121,6 +121,17 @@ impl Renderer {
         Values::from_sources(&sources)
     }
 
+    /// The `linkerd-trust-anchor` Secret for these values and this store; see
+    /// [`trust_anchor_secret`].
+    pub fn trust_anchor_secret(&self) -> Result<(String, String)> {
+        let certs = self.certs.as_ref().ok_or_else(|| Error::Certs {
+            message: "no certificate store was given".into(),
+            help: "call Renderer::certs or Renderer::certs_dir first".into(),
+            source: None,
+        })?;
+        trust_anchor_secret(&self.values()?, certs)
+    }
+
     /// Checks the values and the certificates (their validity at `now`: the library
     /// reads no clock), then renders and checks every object. Nothing is written.
     pub fn render(&self, now: OffsetDateTime) -> Result<Output> {
@@ -143,6 +154,43 @@ impl Renderer {
         output.certs_dir = Some(certs.dir().to_owned());
         Ok(output)
     }
+}
+
+/// The `linkerd-trust-anchor` Secret that cert-manager's CA Issuer reads to sign the
+/// identity issuer (`certManager.enabled`): the trust anchor's certificate and key from
+/// `certs` (in a fleet, the fleet's anchor), in the Linkerd namespace of `values`, as
+/// `(path below secrets/, file text)`. The key is `ca.key`, so this is for the machine
+/// that holds it; the Secret goes to `secrets/`, never to `generated/`.
+pub fn trust_anchor_secret(values: &Values, certs: &CertStore) -> Result<(String, String)> {
+    let missing = |e: crate::certs::CertError| {
+        Error::Certs {
+        message: e.to_string(),
+        help: "the trust anchor's key is in the certificate store only on the machine that minted it; run this there, or mint a new anchor with `cargo xtask certs init --force`".into(),
+        source: Some(Box::new(crate::error::CertsSource::Certificates(vec![e]))),
+    }
+    };
+    let crt = certs
+        .require("ca.crt", crate::certs::Role::TrustAnchor)
+        .map_err(missing)?;
+    let key = certs
+        .require("ca.key", crate::certs::Role::TrustAnchorKey)
+        .map_err(missing)?;
+    let b64 = |pem: &str| <base64ct::Base64 as base64ct::Encoding>::encode_string(pem.trim().as_bytes());
+    let namespace = &values.linkerd.namespace;
+    let body = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": crate::bundles::cert_manager::TRUST_ANCHOR_SECRET,
+            "namespace": namespace,
+            "labels": {"linkerd.io/control-plane-ns": namespace},
+        },
+        "type": "kubernetes.io/tls",
+        "data": {"tls.crt": b64(crt.text), "tls.key": b64(key.text)},
+    });
+    let manifest = Manifest::from_json("linkerd", "src/renderer.rs", body)?;
+    crate::validate::object(&manifest)?;
+    Ok((format!("trust-anchor/{}", manifest.file_name()), manifest.to_file()))
 }
 
 /// A finished render: every object checked, nothing written yet.
@@ -176,10 +224,14 @@ impl Output {
         // The trees take the file texts; `rendered` keeps the objects.
         let files = std::mem::take(&mut rendered.files);
         let secrets = std::mem::take(&mut rendered.secrets);
+        // With cert-manager no Secret is meshgen's: the tree is written empty, so that
+        // the issuer's and the webhooks' Secrets of an earlier render go. Otherwise an
+        // empty tree (no key on this machine) leaves the directory alone.
+        let secrets_tree = !secrets.is_empty() || values.cert_manager.enabled;
         Self {
-            values,
             generated: Tree::public(files),
-            secrets: (!secrets.is_empty()).then(|| Tree::private(secrets)),
+            secrets: secrets_tree.then(|| Tree::private(secrets)),
+            values,
             rendered,
             warnings,
             certs_dir: None,

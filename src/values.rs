@@ -2,6 +2,7 @@
 //! unknown keys rejected, then validated. Every error names the file that set the
 //! offending key and its dotted path.
 
+pub mod cert_manager;
 pub mod dgraph;
 mod image;
 pub mod link;
@@ -79,6 +80,9 @@ pub struct Values {
     pub tracing: tracing::Tracing,
     /// The pydgraph test client.
     pub pydgraph_client: pydgraph_client::PydgraphClient,
+    /// cert-manager renews the identity issuer and the webhook certificates (off by
+    /// default).
+    pub cert_manager: cert_manager::CertManager,
 }
 
 /// The parsed sources, in merge order.
@@ -177,6 +181,10 @@ impl Values {
             }
         })?;
         values.origins = Origins(trees);
+        // One switch: with cert-manager, the issuer's Secret is cert-manager's.
+        if values.cert_manager.enabled {
+            values.linkerd.identity.issuer.scheme = linkerd::IssuerScheme::KubernetesTls;
+        }
         let mut problems = Problems::default();
         values.validate(&mut problems);
         match problems.0.into_iter().next() {
@@ -246,6 +254,7 @@ impl Values {
         }
         self.pydgraph_client.validate(&taken, p);
         self.tracing.validate(p);
+        self.cert_manager.validate(p);
         let ns = &self.tracing.namespace;
         if [&self.linkerd.namespace, &self.dgraph.namespace].contains(&ns) {
             p.add(

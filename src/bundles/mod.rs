@@ -1,6 +1,7 @@
 //! The context each bundle's templates see: the values, plus derived views that
 //! keep names, labels and certificate material consistent across objects.
 
+pub(crate) mod cert_manager;
 pub(crate) mod dgraph;
 pub(crate) mod linkerd;
 pub(crate) mod multicluster;
@@ -71,6 +72,8 @@ pub(crate) struct Context<'a> {
     pub multicluster: multicluster::View,
     pub traffic: traffic::View,
     pub pydgraph_client: pydgraph_client::View,
+    /// cert-manager's Issuers and Certificates, with `certManager.enabled`.
+    pub cert_manager: cert_manager::View,
 }
 
 impl<'a> Context<'a> {
@@ -86,6 +89,7 @@ impl<'a> Context<'a> {
             multicluster: multicluster::View::new(values),
             traffic: traffic::View::new(values, &dgraph),
             pydgraph_client: pydgraph_client::View::new(values, &dgraph),
+            cert_manager: cert_manager::View::new(values),
             dgraph,
         })
     }

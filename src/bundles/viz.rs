@@ -111,7 +111,11 @@ impl View {
         let (v, l) = (&values.viz, &values.linkerd);
         let ns = &v.namespace;
         let cluster_domain = &values.cluster_domain;
-        let webhooks = WebhookTls::load_all(certs, &VIZ_WEBHOOK_SERVICES)?;
+        // With cert-manager, the webhooks' certificates are issued in the cluster.
+        let webhooks = match values.cert_manager.enabled {
+            true => IndexMap::new(),
+            false => WebhookTls::load_all(certs, &VIZ_WEBHOOK_SERVICES)?,
+        };
         let skipped_secrets = WebhookTls::skipped(&webhooks, certs, &values.viz.namespace);
 
         let registry = v.default_registry.as_deref().unwrap_or(&l.registry);

@@ -147,6 +147,19 @@ pub(crate) fn is_signed_by_any(cert: PemSource<'_>, anchors: PemSource<'_>) -> R
     }))
 }
 
+/// The trust anchors alone: a store that holds no issuer, as with cert-manager, which
+/// issues it in the cluster.
+///
+/// # Errors
+/// The first problem found with an anchor, naming the file.
+pub(crate) fn verify_anchors(anchors: PemSource<'_>, now: OffsetDateTime) -> Result<Vec<Warning>, CertError> {
+    let mut warnings = Vec::new();
+    for anchor in &parse_certs(anchors, Role::TrustAnchor)? {
+        check_anchor(anchor, anchors.label, now, &mut warnings)?;
+    }
+    Ok(warnings)
+}
+
 fn check_anchor(
     anchor: &Parsed,
     file: &str,

@@ -13,6 +13,8 @@ pub(super) const DNS_LABEL: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 pub(super) const DNS_SUBDOMAIN: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 /// An HTTP header name (an RFC 7230 token); `\x60` is the backtick.
 pub(super) const HEADER_NAME: &str = r"^[A-Za-z0-9!#$%&'*+\-.^_\x60|~]+$";
+/// A Kubernetes resource.Quantity, such as `500m` or `1`.
+const QUANTITY: &str = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$";
 /// A condition type: an optional DNS-subdomain prefix and a slash, then a name.
 const CONDITION_TYPE: &str =
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$";
@@ -42,6 +44,11 @@ pub(super) fn namespace_ref() -> Schema {
 /// `namespace` as the older policy CRDs spell it: only a length limit.
 pub(super) fn loose_namespace_ref() -> Schema {
     string().max_len(253)
+}
+
+/// A resource.Quantity, written as an integer or a string.
+pub(super) fn quantity() -> Schema {
+    int_or_string().any_of([integer(), string()]).pattern(QUANTITY)
 }
 
 /// A TCP port number.

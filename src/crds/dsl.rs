@@ -73,6 +73,16 @@ pub(crate) fn free_object() -> Schema {
     typed("object").preserve_unknown_fields()
 }
 
+/// An object whose values all satisfy `values`, such as a map of strings.
+pub(crate) fn map_of(values: Schema) -> Schema {
+    typed("object").with("additionalProperties", values)
+}
+
+/// A value of any type, kept as written (a plugin's free-form configuration).
+pub(crate) fn any_value() -> Schema {
+    empty().preserve_unknown_fields()
+}
+
 /// A value that is either an integer or a string, such as a port number or name.
 pub(crate) fn int_or_string() -> Schema {
     empty().with("x-kubernetes-int-or-string", true)
@@ -176,6 +186,16 @@ impl Schema {
     pub fn list_map<const N: usize>(self, keys: [&str; N]) -> Self {
         self.with("x-kubernetes-list-type", "map")
             .with("x-kubernetes-list-map-keys", strings(keys))
+    }
+
+    /// A list that server-side apply replaces as a whole (`x-kubernetes-list-type: atomic`).
+    pub fn atomic_list(self) -> Self {
+        self.with("x-kubernetes-list-type", "atomic")
+    }
+
+    /// An object that server-side apply replaces as a whole (`x-kubernetes-map-type: atomic`).
+    pub fn atomic_map(self) -> Self {
+        self.with("x-kubernetes-map-type", "atomic")
     }
 
     /// Adds a property, or replaces it; for what one version adds to another.

@@ -3,10 +3,12 @@
 //! selectors, HTTP route filters), which builders express once. The same
 //! definitions validate the custom resources that templates render (see
 //! [`schema_for`] and `crate::validate`). A leaf: it knows nothing of values;
-//! [`Selection`] carries the three facts it needs.
+//! [`Selection`] carries the three facts it needs. cert-manager's Issuer and
+//! Certificate are defined here too, for validation only: they are never rendered.
 
 pub(crate) mod dsl;
 
+mod cert_manager;
 mod common;
 mod external_workload;
 mod httproute;
@@ -64,7 +66,8 @@ pub(crate) struct Definition {
     pub placeholder_status: bool,
     /// The Linkerd extension that owns the CRD (`multicluster` for Link): it is
     /// labelled `linkerd.io/extension` instead of with the control plane's
-    /// namespace, and rendered only when that extension is.
+    /// namespace, and rendered only when that extension is. `cert-manager` (Issuer,
+    /// Certificate) is never rendered: those definitions only validate.
     pub extension: Option<&'static str>,
 }
 
@@ -136,6 +139,8 @@ pub(crate) struct Column {
     pub description: Option<&'static str>,
     /// Where its value is, as a JSON path into the object.
     pub json_path: &'static str,
+    /// Set for a column that only `kubectl get -o wide` shows (priority above 0).
+    pub priority: Option<u32>,
 }
 
 impl Column {
@@ -147,12 +152,19 @@ impl Column {
             format: None,
             description: None,
             json_path,
+            priority: None,
         }
     }
 
     /// Sets the column's format.
     pub(crate) fn format(mut self, format: &'static str) -> Self {
         self.format = Some(format);
+        self
+    }
+
+    /// Shows the column only with `kubectl get -o wide`.
+    pub(crate) fn priority(mut self, priority: u32) -> Self {
+        self.priority = Some(priority);
         self
     }
 
@@ -173,6 +185,9 @@ impl Column {
             m.insert("description".into(), d.into());
         }
         m.insert("jsonPath".into(), self.json_path.into());
+        if let Some(p) = self.priority {
+            m.insert("priority".into(), p.into());
+        }
         Json::Object(m)
     }
 }
@@ -259,7 +274,8 @@ fn version_json(v: &Version) -> Json {
     Json::Object(m)
 }
 
-/// Every definition, in the order their files are listed upstream.
+/// Every definition: Linkerd's, in the order their files are listed upstream, then
+/// cert-manager's Issuer and Certificate, which only validate (see [`is_rendered`]).
 pub(crate) fn definitions() -> &'static [Definition] {
     static ALL: OnceLock<Vec<Definition>> = OnceLock::new();
     ALL.get_or_init(|| {
@@ -275,6 +291,8 @@ pub(crate) fn definitions() -> &'static [Definition] {
             service_profile::service_profile(),
             external_workload::external_workload(),
             link::link(),
+            cert_manager::issuer(),
+            cert_manager::certificate(),
         ]
     })
 }
@@ -284,6 +302,11 @@ fn is_rendered(extension: Option<&str>, selection: &Selection<'_>) -> bool {
     match extension {
         None => true,
         Some("multicluster") => selection.multicluster,
+        // Never: cert-manager installs these CRDs itself (its Helm chart or static
+        // manifest), and a second copy applied from generated/ would overwrite its
+        // schema and fight its installer on every sync. meshgen keeps them only to
+        // validate the Issuers and Certificates it renders.
+        Some("cert-manager") => false,
         Some(_) => false,
     }
 }

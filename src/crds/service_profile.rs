@@ -1,10 +1,8 @@
 //! ServiceProfile (linkerd.io): per-route metrics, retries and timeouts for a service.
 
+use super::common::quantity;
 use super::dsl::*;
 use super::{Definition, Version};
-
-/// A Kubernetes resource.Quantity, such as `500m` or `1`.
-const QUANTITY: &str = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$";
 
 /// The schema of either version; v1alpha1 also requires `spec.routes`.
 fn schema(routes_required: bool) -> Schema {
@@ -32,7 +30,7 @@ fn schema(routes_required: bool) -> Schema {
         ("responseClasses", array(response_class)),
     ])
     .required(["condition", "name"]);
-    let weight = int_or_string().any_of([integer(), string()]).pattern(QUANTITY);
+    let weight = quantity();
     // Upstream puts `required` on the list, not on its items; kept for fidelity.
     let dst_overrides = array(object([("authority", string()), ("weight", weight)])).required(["authority", "weight"]);
     let retry_budget = object([

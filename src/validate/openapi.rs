@@ -292,13 +292,6 @@ impl<'v> Validator<'v> {
         let skipped = |k: &str| top && self.skip_top.contains(&k);
         // An explicit null is pruned by the server, so it counts as absent.
         let present = |k: &str| fields.get(k).is_some_and(|v| !v.is_null());
-        if let Some(required) = s.get("required").and_then(Json::as_array) {
-            for name in required.iter().filter_map(Json::as_str) {
-                if !present(name) && !skipped(name) {
-                    self.report_at(Step::Key(name), "required field is missing".into());
-                }
-            }
-        }
         let props = s.get("properties").and_then(Json::as_object);
         let keep_unknown = flag(s, "x-kubernetes-preserve-unknown-fields") || !structural;
         for (key, value) in fields {
@@ -317,6 +310,15 @@ impl<'v> Validator<'v> {
                 ),
             }
             self.path.pop();
+        }
+        // After the fields: a misspelt required field (`nam` for `name`) is first reported
+        // as the unknown field it is, then as the field it leaves missing.
+        if let Some(required) = s.get("required").and_then(Json::as_array) {
+            for name in required.iter().filter_map(Json::as_str) {
+                if !present(name) && !skipped(name) {
+                    self.report_at(Step::Key(name), "required field is missing".into());
+                }
+            }
         }
     }
 

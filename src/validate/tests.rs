@@ -359,6 +359,16 @@ fn unknown_fields_inside_one_of_branches_are_not_pruned_twice() {
 }
 
 #[test]
+fn a_misspelt_required_field_is_named_before_the_field_it_leaves_missing() {
+    let schema: Value = dsl::object([("name", dsl::string()), ("kind", dsl::string())])
+        .required(["name"])
+        .into();
+    let found = validate(&json!({"nam": "x", "kind": "Issuer"}), &schema);
+    let paths: Vec<&str> = found.iter().map(|v| v.path.as_str()).collect();
+    assert_eq!(paths, ["nam", "name"], "{found:?}");
+}
+
+#[test]
 fn every_schema_pattern_compiles() {
     fn walk(v: &Value, out: &mut BTreeSet<String>) {
         match v {

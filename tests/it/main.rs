@@ -7,6 +7,7 @@
 
 mod apply_order;
 mod architecture;
+mod cert_manager;
 mod certs_fleet;
 mod common;
 mod dgraph_profile;

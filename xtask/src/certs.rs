@@ -8,10 +8,12 @@ use std::process::ExitCode;
 use camino::Utf8Path;
 use meshgen::certs::time::{self, OffsetDateTime};
 use meshgen::certs::{CertStore, KeyPair, StoreError, StoreSettings};
+use meshgen::Renderer;
 
 use crate::certs_args::{CertsArgs, CertsCommand, RotationStep};
 use crate::certs_steps::{
-    expiring_within, mint_missing_webhooks, not_before, print_changes, print_rollout, print_warnings, ImportedPems,
+    expiring_within, mint_missing_webhooks, not_before, print_changes, print_rollout, print_warnings, write_secret,
+    ImportedPems,
 };
 use crate::place::Place;
 use crate::{fleet_certs, fleet_file};
@@ -30,6 +32,21 @@ pub(crate) fn run(args: &CertsArgs, place: &Place) -> Result<ExitCode, StoreErro
     }
     let mut store = load(args.command.dir(), place)?;
     match &args.command {
+        CertsCommand::TrustAnchorSecret(a) => {
+            let as_state = |e: meshgen::Error| StoreError::State {
+                file: store.label(""),
+                message: e.to_string(),
+            };
+            let mut renderer = Renderer::from_checkout(&place.root).map_err(as_state)?;
+            for file in &a.values {
+                renderer = renderer.values_file(file).map_err(as_state)?;
+            }
+            let values = renderer.values().map_err(as_state)?;
+            let secret = meshgen::trust_anchor_secret(&values, &store).map_err(as_state)?;
+            let secrets_out = place.path(a.secrets_out.as_deref(), "secrets");
+            write_secret(&secrets_out, &place.shown(&secrets_out), secret)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         CertsCommand::Init(a) => {
             let settings = StoreSettings::new(&a.trust_domain, &a.namespace, &a.viz_namespace)?;
             store.init(settings, not_before(&a.mint)?, a.force, fresh)?;

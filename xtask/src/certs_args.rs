@@ -51,6 +51,22 @@ pub(crate) enum CertsCommand {
     ///    and restart the workloads again.
     #[command(verbatim_doc_comment)]
     RotateAnchor(RotateAnchorArgs),
+    /// With certManager.enabled: write the `linkerd-trust-anchor` Secret (the anchor's
+    /// certificate and key, from ca.crt and ca.key) that cert-manager's CA Issuer signs the
+    /// identity issuer with, to <secrets-out>/trust-anchor/. Apply it before the control plane.
+    TrustAnchorSecret(TrustAnchorArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct TrustAnchorArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArgs,
+    /// Where Secrets go; never commit it [default: secrets/ in the checkout].
+    #[arg(long = "secrets-out", value_name = "DIR")]
+    pub(crate) secrets_out: Option<Utf8PathBuf>,
+    /// A values overlay, as for render: the Secret goes to its linkerd.namespace. Repeatable.
+    #[arg(long = "values", value_name = "FILE")]
+    pub(crate) values: Vec<Utf8PathBuf>,
 }
 
 #[derive(Args)]
@@ -171,6 +187,7 @@ impl CertsCommand {
             Self::Check(a) => &a.dir,
             Self::RotateIssuer(a) | Self::RenewWebhooks(a) => &a.dir,
             Self::RotateAnchor(a) => &a.mint.dir,
+            Self::TrustAnchorSecret(a) => &a.dir,
         };
         dir.dir.as_deref()
     }

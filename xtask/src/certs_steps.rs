@@ -2,6 +2,8 @@
 //! reading the PEM files of an import, the start of a validity window, and printing
 //! warnings, what a write changed and the webhook certificates an import minted.
 
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+
 use camino::Utf8Path;
 use meshgen::certs::time::{Duration, OffsetDateTime, Time};
 use meshgen::certs::{
@@ -139,4 +141,39 @@ fn restart_command() -> String {
          | awk '$2 == \"<none>\" {{print $1}}' | sort -u \
          | xargs -r -I{{}} kubectl -n {{}} rollout restart deployment,statefulset,daemonset"
     )
+}
+
+/// Writes one Secret file below `secrets_out`, owner-only (0600, in 0700 directories),
+/// as `shown` names it, and says how to apply it.
+pub(crate) fn write_secret(
+    secrets_out: &Utf8Path,
+    shown: &Utf8Path,
+    (path, text): (String, String),
+) -> Result<(), StoreError> {
+    let file = secrets_out.join(&path);
+    let fail = |e: std::io::Error| StoreError::State {
+        file: shown.join(&path).to_string(),
+        message: format!("cannot write: {e}"),
+    };
+    if let Some(parent) = file.parent() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(fail)?;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&file)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+        .map_err(fail)?;
+    let dir = shown.join(&path);
+    println!(
+        "wrote {dir} (gitignored: never commit it)\napply it before cert-manager's objects: kubectl apply -f {}",
+        dir.parent().unwrap_or(&dir)
+    );
+    Ok(())
 }

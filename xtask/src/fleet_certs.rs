@@ -13,7 +13,8 @@ use meshgen::Renderer;
 
 use crate::certs_args::{CertsArgs, CertsCommand, RotationStep};
 use crate::certs_steps::{
-    expiring_within, mint_missing_webhooks, not_before, print_changes, print_rollout, print_warnings, ImportedPems,
+    expiring_within, mint_missing_webhooks, not_before, print_changes, print_rollout, print_warnings, write_secret,
+    ImportedPems,
 };
 use crate::fleet_file;
 use crate::place::Place;
@@ -45,6 +46,27 @@ pub(crate) fn run(args: &CertsArgs, place: &Place, file: &Utf8Path) -> Result<Ex
         )?)
     };
     match &args.command {
+        CertsCommand::TrustAnchorSecret(a) => {
+            // One per cluster, each in its Linkerd namespace, all of the fleet's anchor.
+            if !a.values.is_empty() {
+                return Err(state(
+                    &shown_fleet,
+                    "--values does not apply to a fleet; list overlays in the fleet file".into(),
+                ));
+            }
+            let base = Renderer::from_checkout(&place.root).map_err(|e| state(&shown_fleet, e.to_string()))?;
+            let secrets_out = place.path(a.secrets_out.as_deref(), "secrets");
+            for name in fleet.names().into_iter().filter(|n| only.is_none_or(|o| o == *n)) {
+                let values = fleet
+                    .values(&base, name)
+                    .map_err(|e| state(&shown_fleet, e.to_string()))?;
+                let secret = meshgen::trust_anchor_secret(&values, &certs.anchor)
+                    .map_err(|e| state(&shown_fleet, e.to_string()))?;
+                let dir = meshgen::FleetOutput::dir_of(&secrets_out, name);
+                write_secret(&dir, &place.shown(&dir), secret)?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         CertsCommand::Init(a) => {
             let mut settings = BTreeMap::new();
             for name in fleet.names() {

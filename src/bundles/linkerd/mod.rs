@@ -206,7 +206,11 @@ impl View {
                 key_file: certs.label(ISSUER_KEY),
             });
         }
-        let webhooks = WebhookTls::load_all(certs, &LINKERD_WEBHOOK_SERVICES)?;
+        // With cert-manager, the webhooks' certificates are issued in the cluster.
+        let webhooks = match values.cert_manager.enabled {
+            true => IndexMap::new(),
+            false => WebhookTls::load_all(certs, &LINKERD_WEBHOOK_SERVICES)?,
+        };
         skipped_secrets.extend(WebhookTls::skipped(&webhooks, certs, &l.namespace));
         let checksums = Checksums {
             destination: webhook_checksum(&webhooks, &["linkerd-sp-validator", "linkerd-policy-validator"]),
