@@ -4,11 +4,13 @@
 
 pub mod cert_manager;
 pub mod dgraph;
+pub mod gitops;
 mod image;
 pub mod link;
 pub mod linkerd;
 pub mod multicluster;
 pub mod pydgraph_client;
+pub mod secrets;
 pub mod service_profile;
 mod set;
 pub mod tracing;
@@ -83,6 +85,10 @@ pub struct Values {
     /// cert-manager renews the identity issuer and the webhook certificates (off by
     /// default).
     pub cert_manager: cert_manager::CertManager,
+    /// The GitOps engine that applies the output (none by default).
+    pub gitops: gitops::Gitops,
+    /// How the Secrets that hold key material reach the cluster besides `secrets/`.
+    pub secrets: secrets::Secrets,
 }
 
 /// The parsed sources, in merge order.
@@ -255,6 +261,8 @@ impl Values {
         self.pydgraph_client.validate(&taken, p);
         self.tracing.validate(p);
         self.cert_manager.validate(p);
+        self.gitops.validate(p);
+        self.secrets.validate(p);
         let ns = &self.tracing.namespace;
         if [&self.linkerd.namespace, &self.dgraph.namespace].contains(&ns) {
             p.add(
