@@ -92,6 +92,18 @@ pub enum Error {
         object: String,
     },
 
+    /// A Secret sealed for git (`secrets.sops`) in the output directory cannot be kept
+    /// as it is.
+    #[error("{file}: {message}\n  help: {help}")]
+    Sealed {
+        /// The sealed file, below the output directory.
+        file: String,
+        /// What is wrong with it.
+        message: String,
+        /// What to do about it.
+        help: String,
+    },
+
     /// A `.proto` file is not valid protobuf (`cargo xtask profile`).
     #[error("{file}:{line}:{column}: {message}\n  help: fix the protobuf at that place; the file is read as protoc reads it, without its imports")]
     Proto {
@@ -251,6 +263,11 @@ mod tests {
                 source: None,
             },
             Error::KeyMaterial { object: s() },
+            Error::Sealed {
+                file: s(),
+                message: s(),
+                help: s(),
+            },
             Error::Proto {
                 file: s(),
                 line: 1,
@@ -285,6 +302,7 @@ mod tests {
                 | Error::DuplicateObject { .. }
                 | Error::Certs { .. }
                 | Error::KeyMaterial { .. }
+                | Error::Sealed { .. }
                 | Error::Proto { .. }
                 | Error::Profile { .. }
                 | Error::Placement { .. }

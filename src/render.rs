@@ -258,7 +258,7 @@ fn check_annotation_size(manifest: &Manifest) -> Result<()> {
 /// `PRIVATE KEY BLOCK`), the same base64-encoded at any alignment (as in a Secret's
 /// `data`), or a bare base64 DER body without its BEGIN/END lines. This is a defence
 /// in depth: Secrets are routed to `secrets/` before this ever runs.
-fn holds_key_material(text: &str) -> bool {
+pub(crate) fn holds_key_material(text: &str) -> bool {
     // "PRIVATE KEY-" and "PRIVATE KEY BLOCK" in base64, at each of the three byte
     // alignments, trimmed of the characters that depend on neighbouring bytes.
     const MARKERS: &[&str] = &[

@@ -28,6 +28,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::values::ValuesSource;
 
+pub(crate) use credentials::credentials_secret_name;
 pub use credentials::TargetAccess;
 pub use render::FleetOutput;
 
