@@ -324,17 +324,6 @@ fn self_signed() -> Schema {
     object([("crlDistributionPoints", strings())])
 }
 
-/// A Kubernetes label selector as core/v1 writes it: operators are not enumerated.
-fn k8s_label_selector() -> Schema {
-    let requirement =
-        object([("key", string()), ("operator", string()), ("values", strings())]).required(["key", "operator"]);
-    object([
-        ("matchExpressions", array(requirement).atomic_list()),
-        ("matchLabels", string_map()),
-    ])
-    .atomic_map()
-}
-
 /// core/v1 Affinity, as an ACME solver's pod carries it.
 fn affinity() -> Schema {
     let node_requirement = || {

@@ -1,4 +1,4 @@
-//! Schema fragments that several Linkerd CRDs share: Kubernetes name patterns,
+//! Schema fragments that several CRDs share: Kubernetes name patterns,
 //! object references, label selectors, network lists and status conditions.
 
 use super::dsl::*;
@@ -113,9 +113,9 @@ pub(super) fn linkerd_conditions(probe: bool) -> Schema {
     array(item).required(["status", "type"])
 }
 
-/// `conditions` as metav1.Condition defines them, in a list keyed by type (Gateway API).
-pub(super) fn meta_conditions() -> Schema {
-    let item = object([
+/// One metav1.Condition, every field but observedGeneration required.
+pub(super) fn meta_condition() -> Schema {
+    object([
         ("lastTransitionTime", date_time()),
         ("message", condition_message()),
         ("observedGeneration", int64().min(0)),
@@ -123,8 +123,25 @@ pub(super) fn meta_conditions() -> Schema {
         ("status", condition_status()),
         ("type", condition_type()),
     ])
-    .required(["lastTransitionTime", "message", "reason", "status", "type"]);
-    array(item).min_items(1).max_items(8).list_map(["type"])
+    .required(["lastTransitionTime", "message", "reason", "status", "type"])
+}
+
+/// `conditions` as metav1.Condition defines them, in a list keyed by type (Gateway API).
+pub(super) fn meta_conditions() -> Schema {
+    array(meta_condition()).min_items(1).max_items(8).list_map(["type"])
+}
+
+/// A metav1.LabelSelector as Kubernetes' own types write it: operators are not
+/// enumerated, lists and the selector itself are replaced whole by server-side apply.
+pub(super) fn k8s_label_selector() -> Schema {
+    let strings = || array(string()).atomic_list();
+    let requirement =
+        object([("key", string()), ("operator", string()), ("values", strings())]).required(["key", "operator"]);
+    object([
+        ("matchExpressions", array(requirement).atomic_list()),
+        ("matchLabels", map_of(string())),
+    ])
+    .atomic_map()
 }
 
 /// The root of a schema that also declares the standard top-level fields.

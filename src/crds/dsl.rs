@@ -8,8 +8,9 @@ use serde_json::{Map, Value as Json};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schema(Map<String, Json>);
 
-/// A schema with no constraints; the base of value-only alternatives (oneOf branches).
-fn empty() -> Schema {
+/// A schema with no constraints; the base of value-only alternatives (oneOf, anyOf
+/// and not branches), which add constraints but declare no type.
+pub(crate) fn empty() -> Schema {
     Schema(Map::new())
 }
 
@@ -119,6 +120,11 @@ impl Schema {
     pub fn any_of<const N: usize>(self, alternatives: [Schema; N]) -> Self {
         let alternatives: Vec<Json> = alternatives.into_iter().map(Json::from).collect();
         self.with("anyOf", alternatives)
+    }
+
+    /// The value must not satisfy `schema` (`not`), such as "this field is absent".
+    pub fn not(self, schema: Schema) -> Self {
+        self.with("not", schema)
     }
 
     /// Restricts the value to `values` (an `enum`).

@@ -4,13 +4,16 @@
 //! definitions validate the custom resources that templates render (see
 //! [`schema_for`] and `crate::validate`). A leaf: it knows nothing of values;
 //! [`Selection`] carries the three facts it needs. cert-manager's Issuer and
-//! Certificate are defined here too, for validation only: they are never rendered.
+//! Certificate, Flux's GitRepository and Kustomization, and Argo CD's Application and
+//! ApplicationSet are defined here too, for validation only: they are never rendered.
 
 pub(crate) mod dsl;
 
+mod argocd;
 mod cert_manager;
 mod common;
 mod external_workload;
+mod flux;
 mod httproute;
 mod link;
 mod policy;
@@ -67,7 +70,8 @@ pub(crate) struct Definition {
     /// The Linkerd extension that owns the CRD (`multicluster` for Link): it is
     /// labelled `linkerd.io/extension` instead of with the control plane's
     /// namespace, and rendered only when that extension is. `cert-manager` (Issuer,
-    /// Certificate) is never rendered: those definitions only validate.
+    /// Certificate), `flux` (GitRepository, Kustomization) and `argocd` (Application,
+    /// ApplicationSet) are never rendered: those definitions only validate.
     pub extension: Option<&'static str>,
 }
 
@@ -275,7 +279,9 @@ fn version_json(v: &Version) -> Json {
 }
 
 /// Every definition: Linkerd's, in the order their files are listed upstream, then
-/// cert-manager's Issuer and Certificate, which only validate (see [`is_rendered`]).
+/// those that only validate (see [`is_rendered`]): cert-manager's Issuer and
+/// Certificate, Flux's GitRepository and Kustomization, Argo CD's Application and
+/// ApplicationSet.
 pub(crate) fn definitions() -> &'static [Definition] {
     static ALL: OnceLock<Vec<Definition>> = OnceLock::new();
     ALL.get_or_init(|| {
@@ -293,6 +299,10 @@ pub(crate) fn definitions() -> &'static [Definition] {
             link::link(),
             cert_manager::issuer(),
             cert_manager::certificate(),
+            flux::git_repository(),
+            flux::kustomization(),
+            argocd::application(),
+            argocd::application_set(),
         ]
     })
 }
@@ -307,6 +317,10 @@ fn is_rendered(extension: Option<&str>, selection: &Selection<'_>) -> bool {
         // schema and fight its installer on every sync. meshgen keeps them only to
         // validate the Issuers and Certificates it renders.
         Some("cert-manager") => false,
+        // Never, for the same reason: Flux (`flux install`, its bootstrap) and Argo CD
+        // (its install manifest or Helm chart) install and upgrade their own CRDs.
+        // meshgen keeps them to validate the GitOps wiring it renders.
+        Some("flux" | "argocd") => false,
         Some(_) => false,
     }
 }
@@ -333,6 +347,9 @@ pub(crate) fn key(selection: &Selection<'_>) -> String {
 }
 
 /// The schema of a served version of one of our CRDs, if `api_version`/`kind` names one.
+/// The group decides, not the kind alone: a `kustomize.config.k8s.io/v1beta1`
+/// Kustomization (a kustomization.yaml file, not an API object) has no schema here, and
+/// only `kustomize.toolkit.fluxcd.io/v1` is Flux's.
 pub(crate) fn schema_for(api_version: &str, kind: &str) -> Option<&'static Json> {
     let (group, version) = api_version.split_once('/')?;
     definitions()

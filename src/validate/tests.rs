@@ -1,5 +1,6 @@
-//! The Linkerd CRDs built in src/crds: the rendered objects, and the validation of
-//! custom resources against their schemas.
+//! The CRDs built in src/crds: the rendered objects (Linkerd's), and the validation of
+//! custom resources against their schemas (Linkerd's, and those of cert-manager, Flux
+//! and Argo CD, which are never rendered).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use crate::test_support as common;
@@ -88,6 +89,15 @@ fn example(api_version: &str, kind: &str) -> Value {
         .map(|(_, d)| d)
         .find(|d| d["kind"] == kind && d["apiVersion"] == api_version)
         .unwrap_or_else(|| panic!("an example of {api_version} {kind}"))
+}
+
+/// The example of `kind` named `name`, whatever its file and version.
+fn named(kind: &str, name: &str) -> Value {
+    examples()
+        .into_iter()
+        .map(|(_, d)| d)
+        .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("an example {kind} {name}"))
 }
 
 /// Applies `edit` to `base`, checks it and returns the (expected) schema error.
@@ -314,6 +324,14 @@ fn preserved_fields_keep_anything() {
     let mut server = example("policy.linkerd.io/v1beta3", "Server");
     server["spec"]["podSelector"]["matchLabels"]["anything.example/x"] = json!("y");
     check(&server).expect("matchLabels keeps any key");
+    // Where Argo CD's own CRDs keep values as written, so do ours.
+    let mut chart = named("Application", "linkerd-viz-chart");
+    chart["spec"]["sources"][0]["helm"]["valuesObject"]["future"] = json!({"nested": [1, {"x": true}]});
+    check(&chart).expect("valuesObject keeps anything");
+    let mut fleet = named("ApplicationSet", "meshgen-fleet");
+    fleet["spec"]["generators"][1]["merge"]["generators"][1]["matrix"]["anything"] = json!([{"goes": 1}]);
+    fleet["spec"]["generators"][1]["merge"]["generators"][0]["list"]["elements"][0]["deep"] = json!({"a": [1]});
+    check(&fleet).expect("a nested matrix and list elements keep anything");
 }
 
 #[test]
@@ -487,4 +505,369 @@ fn a_link_resource_is_checked_against_the_crd() {
     assert!(check(&link("targetClusterName")).is_ok());
     let err = check(&link("targetClustrName")).expect_err("a misspelt field");
     assert!(err.to_string().contains("targetClustrName"), "{err}");
+}
+
+type GitopsCase = (&'static str, &'static str, fn(&mut Value), &'static str, &'static str);
+
+/// Removes the field `key` of the object at `pointer`.
+fn remove(obj: &mut Value, pointer: &str, key: &str) {
+    let parent = obj.pointer_mut(pointer).and_then(Value::as_object_mut).expect(pointer);
+    parent.remove(key).unwrap_or_else(|| panic!("{pointer} has no {key}"));
+}
+
+/// Renames the field `from` of the object at `pointer`, as a typo would.
+fn rename(obj: &mut Value, pointer: &str, from: &str, to: &str) {
+    let parent = obj.pointer_mut(pointer).and_then(Value::as_object_mut).expect(pointer);
+    let value = parent.remove(from).unwrap_or_else(|| panic!("{pointer} has no {from}"));
+    parent.insert(to.to_string(), value);
+}
+
+const UNKNOWN: &str = "unknown field";
+const MISSING: &str = "required field is missing";
+
+/// Each edit of a Flux or Argo CD example (kind, name), the path the error names and a
+/// part of its message.
+const GITOPS_CASES: &[GitopsCase] = &[
+    // GitRepository
+    (
+        "GitRepository",
+        "meshgen",
+        |o| rename(o, "/spec/ref", "branch", "brnach"),
+        "spec.ref.brnach",
+        UNKNOWN,
+    ),
+    (
+        "GitRepository",
+        "meshgen",
+        |o| remove(o, "/spec", "url"),
+        "spec.url",
+        MISSING,
+    ),
+    (
+        "GitRepository",
+        "meshgen",
+        |o| o["spec"]["url"] = json!("git@git.example.com:platform/mesh.git"),
+        "spec.url",
+        "does not match the pattern ^(http|https|ssh)://.*$",
+    ),
+    (
+        "GitRepository",
+        "meshgen",
+        |o| o["spec"]["interval"] = json!("1 minute"),
+        "spec.interval",
+        "does not match",
+    ),
+    // Timeouts stop at minutes.
+    (
+        "GitRepository",
+        "meshgen",
+        |o| o["spec"]["timeout"] = json!("1h"),
+        "spec.timeout",
+        "does not match",
+    ),
+    (
+        "GitRepository",
+        "meshgen-ssh",
+        |o| o["spec"]["verify"]["mode"] = json!("Commit"),
+        "spec.verify.mode",
+        r#""Commit" is not one of "head", "HEAD", "Tag", "TagAndHEAD""#,
+    ),
+    (
+        // Upstream's CEL rule, checked as anyOf: a service account only for aws or azure.
+        "GitRepository",
+        "meshgen-ssh",
+        |o| o["spec"]["serviceAccountName"] = json!("source-controller"),
+        "spec",
+        "anyOf: at least one of",
+    ),
+    (
+        "GitRepository",
+        "meshgen-ssh",
+        |o| o["status"]["artifact"]["digest"] = json!("2c26b46b"),
+        "status.artifact.digest",
+        "does not match",
+    ),
+    // Kustomization
+    (
+        "Kustomization",
+        "linkerd",
+        |o| o["spec"]["decryption"]["provider"] = json!("vault"),
+        "spec.decryption.provider",
+        r#""vault" is not one of "sops""#,
+    ),
+    (
+        "Kustomization",
+        "linkerd",
+        |o| rename(o, "/spec", "dependsOn", "dependOn"),
+        "spec.dependOn",
+        UNKNOWN,
+    ),
+    (
+        "Kustomization",
+        "linkerd",
+        |o| remove(o, "/spec/healthChecks/0", "name"),
+        "spec.healthChecks[0].name",
+        MISSING,
+    ),
+    (
+        "Kustomization",
+        "linkerd",
+        |o| remove(o, "/spec", "prune"),
+        "spec.prune",
+        MISSING,
+    ),
+    (
+        "Kustomization",
+        "linkerd",
+        |o| o["spec"]["wait"] = json!("true"),
+        "spec.wait",
+        "expected a boolean",
+    ),
+    (
+        "Kustomization",
+        "linkerd",
+        |o| o["spec"]["sourceRef"]["kind"] = json!("HelmRepository"),
+        "spec.sourceRef.kind",
+        "is not one of \"OCIRepository\", \"GitRepository\", \"Bucket\", \"ExternalArtifact\"",
+    ),
+    (
+        "Kustomization",
+        "dgraph",
+        |o| o["status"]["inventory"]["entries"][0]["version"] = json!("v1"),
+        "status.inventory.entries[0].version",
+        UNKNOWN,
+    ),
+    (
+        // Upstream's CEL rules, checked as oneOf: one cluster to apply to, not two.
+        "Kustomization",
+        "pydgraph-client-east",
+        |o| o["spec"]["kubeConfig"]["configMapRef"] = json!({"name": "east"}),
+        "spec.kubeConfig",
+        "oneOf: exactly one of [configMapRef set; secretRef set] must hold, 2 do",
+    ),
+    (
+        "Kustomization",
+        "pydgraph-client-east",
+        |o| o["spec"]["targetNamespace"] = json!(""),
+        "spec.targetNamespace",
+        "shorter than 1 characters",
+    ),
+    // Application
+    (
+        "Application",
+        "linkerd",
+        |o| remove(o, "/spec", "destination"),
+        "spec.destination",
+        MISSING,
+    ),
+    (
+        "Application",
+        "linkerd",
+        |o| rename(o, "/spec/syncPolicy/automated", "selfHeal", "selfheal"),
+        "spec.syncPolicy.automated.selfheal",
+        UNKNOWN,
+    ),
+    (
+        "Application",
+        "linkerd",
+        |o| o["spec"]["syncPolicy"]["retry"]["limit"] = json!("5"),
+        "spec.syncPolicy.retry.limit",
+        "expected an integer",
+    ),
+    (
+        "Application",
+        "linkerd",
+        |o| remove(o, "/spec/source", "repoURL"),
+        "spec.source.repoURL",
+        MISSING,
+    ),
+    (
+        "Application",
+        "linkerd-crds",
+        |o| rename(o, "/spec/source", "directory", "directories"),
+        "spec.source.directories",
+        UNKNOWN,
+    ),
+    (
+        "Application",
+        "dgraph",
+        |o| o["status"]["operationState"]["startedAt"] = json!("yesterday"),
+        "status.operationState.startedAt",
+        "not an RFC 3339 date-time",
+    ),
+    (
+        "Application",
+        "linkerd-viz-chart",
+        |o| o["spec"]["sources"][1]["helm"] = json!({"valueFile": ["a.yaml"]}),
+        "spec.sources[1].helm.valueFile",
+        UNKNOWN,
+    ),
+    // ApplicationSet: its template's spec is an Application's spec.
+    (
+        "ApplicationSet",
+        "meshgen",
+        |o| remove(o, "/spec/template/spec", "destination"),
+        "spec.template.spec.destination",
+        MISSING,
+    ),
+    (
+        "ApplicationSet",
+        "meshgen",
+        |o| rename(o, "/spec/generators/0/git/directories/1", "exclude", "excluded"),
+        "spec.generators[0].git.directories[1].excluded",
+        UNKNOWN,
+    ),
+    (
+        "ApplicationSet",
+        "meshgen",
+        |o| o["spec"]["syncPolicy"]["applicationsSync"] = json!("create-all"),
+        "spec.syncPolicy.applicationsSync",
+        r#""create-all" is not one of "create-only", "create-update", "create-delete", "sync""#,
+    ),
+    (
+        "ApplicationSet",
+        "meshgen",
+        |o| remove(o, "/spec/generators/0/git", "revision"),
+        "spec.generators[0].git.revision",
+        MISSING,
+    ),
+    (
+        // A generator nested in a matrix is typed like one at the top.
+        "ApplicationSet",
+        "meshgen-fleet",
+        |o| rename(o, "/spec/generators/0/matrix/generators/1/git", "repoURL", "repoUrl"),
+        "spec.generators[0].matrix.generators[1].git.repoUrl",
+        UNKNOWN,
+    ),
+    (
+        "ApplicationSet",
+        "meshgen-fleet",
+        |o| remove(o, "/spec/generators/1/merge", "mergeKeys"),
+        "spec.generators[1].merge.mergeKeys",
+        MISSING,
+    ),
+    (
+        "ApplicationSet",
+        "meshgen-fleet",
+        |o| {
+            o["spec"]["generators"][0]["matrix"]["generators"][0]["clusters"]["selector"]["matchLabels"] =
+                json!(["demo"])
+        },
+        "spec.generators[0].matrix.generators[0].clusters.selector.matchLabels",
+        "expected an object",
+    ),
+    (
+        "ApplicationSet",
+        "meshgen",
+        |o| o["spec"]["strategy"]["rollingSync"]["steps"][0]["maxUpdate"] = json!(true),
+        "spec.strategy.rollingSync.steps[0].maxUpdate",
+        "expected an integer or a string",
+    ),
+];
+
+#[test]
+fn gitops_mistakes_are_refused_at_their_paths() {
+    for (kind, name, edit, path, message) in GITOPS_CASES {
+        let mut obj = named(kind, name);
+        edit(&mut obj);
+        match check(&obj) {
+            Err(Error::Schema {
+                object,
+                path: got,
+                message: said,
+            }) => {
+                let namespace = obj["metadata"]["namespace"].as_str().unwrap_or_default();
+                assert!(object.contains(&format!("{kind} {namespace}/{name}")), "{object}");
+                assert_eq!(&got, path, "{kind} {name}: {said}");
+                assert!(said.contains(message), "{path}: {said:?} lacks {message:?}");
+            }
+            Err(other) => panic!("{kind} {name} {path}: expected a schema error, got {other}"),
+            Ok(()) => panic!("{kind} {name} {path}: accepted"),
+        }
+    }
+}
+
+#[test]
+fn a_kustomization_is_looked_up_by_its_group_not_its_kind() {
+    assert!(crds::schema_for("kustomize.toolkit.fluxcd.io/v1", "Kustomization").is_some());
+    // generated/kustomization.yaml and every bundle's: kustomize's file, not an API object.
+    assert!(crds::schema_for("kustomize.config.k8s.io/v1beta1", "Kustomization").is_none());
+    assert!(crds::schema_for("argoproj.io/v1alpha1", "Application").is_some());
+    assert!(crds::schema_for("app.k8s.io/v1beta1", "Application").is_none());
+    let mut old = named("Kustomization", "linkerd");
+    old["apiVersion"] = json!("kustomize.toolkit.fluxcd.io/v1beta2");
+    let (_, path, message) = failure(old, |_| {});
+    assert_eq!(path, "apiVersion");
+    assert!(
+        message.ends_with("use one of kustomize.toolkit.fluxcd.io/v1"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_application_set_template_spec_is_an_application_spec() {
+    let app = crds::schema_for("argoproj.io/v1alpha1", "Application").expect("Application");
+    let set = crds::schema_for("argoproj.io/v1alpha1", "ApplicationSet").expect("ApplicationSet");
+    let template = &set["properties"]["spec"]["properties"]["template"];
+    assert_eq!(template["properties"]["spec"], app["properties"]["spec"]);
+    // Every generator, at the top and nested in a matrix, carries the same template.
+    let generator = &set["properties"]["spec"]["properties"]["generators"]["items"]["properties"];
+    let nested = &generator["matrix"]["properties"]["generators"]["items"]["properties"];
+    for kind in [
+        "list",
+        "clusters",
+        "git",
+        "scmProvider",
+        "clusterDecisionResource",
+        "pullRequest",
+        "plugin",
+    ] {
+        assert_eq!(&generator[kind]["properties"]["template"], template, "{kind}");
+        assert_eq!(&nested[kind]["properties"]["template"], template, "nested {kind}");
+    }
+    assert_eq!(
+        generator["merge"]["properties"]["generators"],
+        generator["matrix"]["properties"]["generators"]
+    );
+    // A third level is raw JSON upstream.
+    assert_eq!(nested["matrix"], json!({"x-kubernetes-preserve-unknown-fields": true}));
+}
+
+#[test]
+fn validation_only_crds_are_never_rendered_whatever_the_selection() {
+    let only_validate: Vec<&crds::Definition> = (crds::definitions().iter())
+        .filter(|d| matches!(d.extension, Some("cert-manager" | "flux" | "argocd")))
+        .collect();
+    let kinds: BTreeSet<String> = only_validate
+        .iter()
+        .map(|d| format!("{} {}", d.group, d.kind))
+        .collect();
+    assert_eq!(
+        kinds.iter().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "argoproj.io Application",
+            "argoproj.io ApplicationSet",
+            "cert-manager.io Certificate",
+            "cert-manager.io Issuer",
+            "kustomize.toolkit.fluxcd.io Kustomization",
+            "source.toolkit.fluxcd.io GitRepository",
+        ]
+    );
+    for namespace in ["linkerd", "mesh-system"] {
+        for multicluster in [false, true] {
+            let selection = crds::Selection {
+                namespace,
+                linkerd_version: crate::LINKERD_VERSION,
+                multicluster,
+            };
+            let rendered: BTreeSet<String> = (crds::all(&selection).iter())
+                .map(|crd| crd["metadata"]["name"].as_str().unwrap_or_default().to_string())
+                .collect();
+            let key = crds::key(&selection);
+            for def in &only_validate {
+                assert!(!rendered.contains(&def.name()), "{} in {selection:?}", def.name());
+                assert!(!key.lines().any(|k| k == def.kind), "{key}");
+            }
+        }
+    }
 }
