@@ -2,7 +2,9 @@
 //! apply order, and one at the top listing the bundles in apply order, so that
 //! `kubectl apply -k generated/`, Argo CD and Flux can each take the whole tree.
 //!
-//! Secrets are never listed: they live in `secrets/`, outside the tree.
+//! Secrets are never listed: they live in `secrets/`, outside the tree. Nor is the
+//! GitOps wiring (`gitops/`, see `crate::gitops`), which has its own file and needs the
+//! engine's CRDs.
 
 use std::collections::BTreeMap;
 
@@ -31,7 +33,7 @@ pub(crate) fn files(manifests: &[Manifest]) -> BTreeMap<String, String> {
 
     let mut out = BTreeMap::new();
     for (bundle, resources) in &per_bundle {
-        out.insert(format!("{bundle}/{FILE}"), document(json!({ "resources": resources })));
+        out.insert(format!("{bundle}/{FILE}"), listing(resources));
     }
     // `fifo` keeps the listed order instead of kustomize's own kind-based sort, so the
     // CRDs bundle is applied before the bundles whose custom resources need it.
@@ -40,6 +42,11 @@ pub(crate) fn files(manifests: &[Manifest]) -> BTreeMap<String, String> {
         document(json!({ "sortOptions": {"order": "fifo"}, "resources": bundle_order })),
     );
     out
+}
+
+/// The `kustomization.yaml` of a folder whose files are `resources`, in that order.
+pub(crate) fn listing(resources: &[String]) -> String {
+    document(json!({ "resources": resources }))
 }
 
 fn document(fields: serde_json::Value) -> String {
