@@ -4,7 +4,9 @@
 //!
 //! Secrets are never listed: they live in `secrets/`, outside the tree. Their sealed
 //! copies (`secrets.sops`, [`crate::sealing`]) are, with the bundle they belong to:
-//! as resources, which Flux decrypts, or through a KSOPS generator for Argo CD.
+//! as resources, which Flux decrypts, or through a KSOPS generator for Argo CD. Nor is
+//! the GitOps wiring (`gitops/`, see `crate::gitops`) listed at the top: it has its own
+//! file and needs the engine's CRDs.
 
 use std::collections::BTreeMap;
 
@@ -25,7 +27,7 @@ pub(crate) fn files(manifests: &[Manifest]) -> BTreeMap<String, String> {
 
     let mut out = BTreeMap::new();
     for (bundle, resources) in &per_bundle {
-        out.insert(format!("{bundle}/{FILE}"), document(json!({ "resources": resources })));
+        out.insert(format!("{bundle}/{FILE}"), listing(resources));
     }
     // `fifo` keeps the listed order instead of kustomize's own kind-based sort, so the
     // CRDs bundle is applied before the bundles whose custom resources need it.
@@ -90,6 +92,11 @@ fn resources(manifests: &[Manifest]) -> Vec<(&str, Vec<String>)> {
         }
     }
     per_bundle
+}
+
+/// The `kustomization.yaml` of a folder whose files are `resources`, in that order.
+pub(crate) fn listing(resources: &[String]) -> String {
+    document(json!({ "resources": resources }))
 }
 
 fn document(fields: serde_json::Value) -> String {

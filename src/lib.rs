@@ -27,6 +27,7 @@ mod crds;
 mod digest;
 mod error;
 pub mod fleet;
+mod gitops;
 mod impact;
 mod kustomize;
 mod located;

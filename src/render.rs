@@ -19,7 +19,8 @@ use crate::yaml;
 /// keyed by its path relative to its output directory.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Rendered {
-    /// Every object, Secrets included, in apply order ([`crate::order`]).
+    /// Every object, Secrets included, in apply order ([`crate::order`]), then the
+    /// GitOps wiring's ([`crate::gitops`]).
     pub manifests: Vec<Manifest>,
     /// Files for `generated/`, which is committed.
     pub files: BTreeMap<String, String>,
@@ -32,7 +33,13 @@ pub(crate) struct Rendered {
 
 /// Renders every template with `values`, parses and schema-checks every object.
 /// Any failure fails the whole render, so a caller never holds a partial result.
-pub(crate) fn render(values: &Values, certs: &CertStore, templates: &TemplateSet) -> Result<Rendered> {
+/// `cluster` names the cluster in a fleet, for the GitOps wiring ([`crate::gitops`]).
+pub(crate) fn render(
+    values: &Values,
+    certs: &CertStore,
+    templates: &TemplateSet,
+    cluster: Option<&str>,
+) -> Result<Rendered> {
     crate::agreement::check(values, certs)?;
     let env = templates.environment()?;
     let context = crate::bundles::Context::new(values, certs)?;
@@ -102,6 +109,23 @@ pub(crate) fn render(values: &Values, certs: &CertStore, templates: &TemplateSet
     }
     rendered.manifests.sort_by(crate::order::apply_order);
     rendered.files.extend(crate::kustomize::files(&rendered.manifests));
+    // The wiring lists the bundles in apply order, so it comes once they are sorted; its
+    // objects follow every other, and its folder is not in the top kustomization.
+    let wiring = crate::gitops::objects(values, cluster, &rendered.manifests)?;
+    if !wiring.is_empty() {
+        let checked: Vec<Checked> = wiring.into_iter().map(Checked::new).collect::<Result<_>>()?;
+        let prefix = format!("{}/", crate::gitops::DIR);
+        let listed: Vec<String> = (checked.iter())
+            .map(|c| c.path.strip_prefix(&prefix).unwrap_or(&c.path).to_string())
+            .collect();
+        for object in checked {
+            rendered.file(object, &mut origin)?;
+        }
+        let listing = crate::kustomize::listing(&listed);
+        rendered
+            .files
+            .insert(format!("{prefix}{}", crate::kustomize::FILE), listing);
+    }
     Ok(rendered)
 }
 

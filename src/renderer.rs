@@ -37,6 +37,8 @@ pub struct Renderer {
     overlays: Vec<ValuesSource>,
     templates: TemplateSet,
     certs: Option<CertStore>,
+    /// The cluster's name when a fleet renders it (see [`Self::in_fleet`]).
+    cluster: Option<String>,
 }
 
 impl Default for Renderer {
@@ -53,6 +55,7 @@ impl Renderer {
             overlays: Vec::new(),
             templates: TemplateSet::embedded(),
             certs: None,
+            cluster: None,
         }
     }
 
@@ -69,6 +72,7 @@ impl Renderer {
             overlays: Vec::new(),
             templates: TemplateSet::from_dir(&root.join("templates"))?,
             certs: None,
+            cluster: None,
         })
     }
 
@@ -109,6 +113,13 @@ impl Renderer {
         self
     }
 
+    /// Renders cluster `name` of a fleet: the GitOps wiring then names its objects and
+    /// their destination after it.
+    pub(crate) fn in_fleet(mut self, name: &str) -> Self {
+        self.cluster = Some(name.to_string());
+        self
+    }
+
     /// Loads the certificate store in `dir` (public certificates and, where present,
     /// private keys) and uses it.
     pub fn certs_dir(self, dir: &Utf8Path) -> Result<Self> {
@@ -146,7 +157,7 @@ impl Renderer {
         // it runs alongside; its error, if any, is still the one reported.
         let (report, rendered) = std::thread::scope(|scope| {
             let checking = scope.spawn(|| crate::check_certs(certs, now));
-            let rendered = render(&values, certs, &self.templates);
+            let rendered = render(&values, certs, &self.templates, self.cluster.as_deref());
             let report = checking.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (report, rendered)
         });
@@ -324,7 +335,8 @@ impl Output {
         &self.values
     }
 
-    /// Every object of `generated/`, in apply order.
+    /// Every object of `generated/`, in apply order, and the GitOps wiring's objects
+    /// (`gitops.engine`) after them.
     pub fn objects(&self) -> impl Iterator<Item = &Manifest> {
         self.rendered.manifests.iter().filter(|m| !m.is_private())
     }
@@ -399,10 +411,12 @@ impl Output {
     /// Every object as one multi-document YAML stream in apply order, for
     /// `kubectl apply -f -`. With `with_secrets`, the Secrets of `secrets/` are placed
     /// at their turn in the order; they hold private keys, so never store the stream.
+    /// The GitOps wiring is left out: it needs its engine's CRDs, and it is what
+    /// applies the bundles when a stream is not.
     pub fn stream(&self, with_secrets: bool) -> String {
         let mut out = String::from(HEADER);
         for m in &self.rendered.manifests {
-            if m.is_private() && !with_secrets {
+            if (m.is_private() && !with_secrets) || m.bundle == crate::gitops::DIR {
                 continue;
             }
             out.push_str("---\n");

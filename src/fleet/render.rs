@@ -36,15 +36,29 @@ impl Fleet {
 
     /// `base` with cluster `c`'s overlays, and the multicluster extension switched on
     /// when a Link starts or ends there, so that its values can be checked as a whole.
+    /// With a GitOps engine, `gitops.path` moves to the cluster's tree
+    /// (`<gitops.path>/clusters/<name>`), where its bundles are in the repository.
     fn renderer(&self, base: &Renderer, c: usize) -> Renderer {
+        let name = &self.clusters[c].name;
         let mut r = (self.clusters[c].overlays.iter()).fold(base.clone(), |r, source| r.values_source(source.clone()));
         if self.is_linked(c) {
             r = r.values_source(crate::ValuesSource::new(
-                format!("{} (cluster {} is linked)", self.file, self.clusters[c].name),
+                format!("{} (cluster {name} is linked)", self.file),
                 r#"{"multicluster": {"enabled": true}}"#,
             ));
         }
-        r
+        // Values that do not load get no such overlay: the error shows where the
+        // caller loads them.
+        if let Ok(values) = r.values() {
+            if values.gitops.enabled() {
+                let path = format!("{}/{CLUSTERS_DIR}/{name}", values.gitops.path);
+                r = r.values_source(crate::ValuesSource::new(
+                    format!("{} (cluster {name}'s folder)", self.file),
+                    serde_json::json!({"gitops": {"path": path}}).to_string(),
+                ));
+            }
+        }
+        r.in_fleet(name)
     }
 
     /// Renders every cluster (or only `only`) with `base` (defaults and templates)

@@ -12,6 +12,7 @@ mod certs_fleet;
 mod common;
 mod dgraph_profile;
 mod fleet;
+mod gitops;
 mod impact;
 mod linkerd;
 mod multicluster;
