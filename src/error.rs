@@ -154,6 +154,16 @@ pub enum Error {
         help: String,
     },
 
+    /// A Secret could not be sealed with SOPS, or a sealed file could not be opened (not
+    /// in SOPS's format, no matching identity, or changed since it was sealed).
+    #[error("SOPS: {message}\n  help: {help}")]
+    Sops {
+        /// What is wrong.
+        message: String,
+        /// What to do about it.
+        help: String,
+    },
+
     /// A filesystem operation failed.
     #[error("{path}: {action}: {source}\n  help: check that {path} exists and that you may read and write it")]
     Io {
@@ -290,6 +300,10 @@ mod tests {
                 others: 1,
                 help: s(),
             },
+            Error::Sops {
+                message: s(),
+                help: s(),
+            },
             Error::io("x", "reading", std::io::Error::other("x")),
         ];
         for err in &all {
@@ -307,6 +321,7 @@ mod tests {
                 | Error::Profile { .. }
                 | Error::Placement { .. }
                 | Error::Immutable { .. }
+                | Error::Sops { .. }
                 | Error::Io { .. } => {}
             }
             assert!(err.to_string().contains("\n  help: "), "{err}");

@@ -361,8 +361,9 @@ impl Output {
         Ok(self.tree_at(out)?.into_owned())
     }
 
-    /// The sealed Secrets that the values call for but that neither `out` holds nor
-    /// this machine can seal, for want of their keys.
+    /// The sealed Secrets (`secrets.sops`) this machine cannot bring up to date in `out`,
+    /// for want of their keys, each as `<path>: <why>`: one that the values call for
+    /// but `out` lacks, or one kept although it is sealed to other recipients.
     pub fn unsealed(&self, out: &Utf8Path) -> Result<Vec<String>> {
         match &self.sealing {
             None => Ok(Vec::new()),

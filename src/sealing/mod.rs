@@ -66,8 +66,9 @@ impl Candidate {
 
 /// The sealed files for `plan` in `out`: kept where `out` holds one that seals the same
 /// plaintext to the same recipients (or where the plaintext is not on this machine),
-/// sealed anew otherwise. Also returns the files that could be neither kept nor sealed:
-/// the values call for them, but neither `out` nor this machine has them.
+/// sealed anew otherwise. Also returns what this machine could not do, each as
+/// `<path>: <why>`: a file the values call for that neither `out` nor this machine has,
+/// or a file kept as it is although it is sealed to other recipients.
 pub(crate) fn files(plan: &Plan, out: &Utf8Path) -> Result<(BTreeMap<String, String>, Vec<String>)> {
     let mut files = BTreeMap::new();
     let mut missing = Vec::new();
@@ -81,9 +82,24 @@ pub(crate) fn files(plan: &Plan, out: &Utf8Path) -> Result<(BTreeMap<String, Str
                     _ => seal(plain, &plan.recipients, &plan.lastmodified)?,
                 }
             }
-            (None, Some(text)) => text,
+            (None, Some(text)) => {
+                let mut sealed_to = crate::sops::recipients(&text).unwrap_or_default();
+                let mut wanted = plan.recipients.clone();
+                sealed_to.sort_unstable();
+                wanted.sort_unstable();
+                if sealed_to != wanted {
+                    missing.push(format!(
+                        "{}: kept, but sealed to other recipients than secrets.sops.ageRecipients; its key is not on this machine, so render where it is to seal it again",
+                        candidate.path
+                    ));
+                }
+                text
+            }
             (None, None) => {
-                missing.push(candidate.path.clone());
+                missing.push(format!(
+                    "{}: not sealed: the values call for it, but its key is not on this machine; render where the key is",
+                    candidate.path
+                ));
                 continue;
             }
         };
