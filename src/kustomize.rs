@@ -70,7 +70,10 @@ pub(crate) fn sealed_files(
             fields.insert("resources".into(), json!(resources));
             fields.insert("generators".into(), json!([crate::sealing::KSOPS_GENERATOR]));
         } else {
-            let at = resources.iter().position(|r| !r.starts_with("namespace-")).unwrap_or(resources.len());
+            let at = resources
+                .iter()
+                .position(|r| !r.starts_with("namespace-"))
+                .unwrap_or(resources.len());
             resources.splice(at..at, files.iter().cloned());
             fields.insert("resources".into(), json!(resources));
         }

@@ -29,6 +29,7 @@ mod error;
 pub mod fleet;
 mod gitops;
 mod impact;
+mod key_material;
 mod kustomize;
 mod located;
 mod manifest;

@@ -188,14 +188,20 @@ fn sealing_plan(values: &Values, rendered: &Rendered, certs: &CertStore, now: Of
     if values.multicluster.enabled {
         for target in values.multicluster.controllers.iter().map(|c| c.target()) {
             for bundle in [crate::bundles::multicluster::BUNDLE, "linkerd"] {
-                let file = format!("{bundle}/secret-{}.yaml", crate::fleet::credentials_secret_name(target));
+                let file = format!(
+                    "{bundle}/secret-{}.yaml",
+                    crate::bundles::multicluster::credentials_secret_name(target)
+                );
                 secrets.push(sealing::Candidate::new(&file, None));
             }
         }
     }
     if values.cert_manager.enabled {
         let anchor = trust_anchor_manifest(values, certs);
-        let file = format!("linkerd/secret-{}.yaml", crate::bundles::cert_manager::TRUST_ANCHOR_SECRET);
+        let file = format!(
+            "linkerd/secret-{}.yaml",
+            crate::bundles::cert_manager::TRUST_ANCHOR_SECRET
+        );
         secrets.push(sealing::Candidate::new(&file, anchor.ok().map(|m| (*m.body).clone())));
     }
     Ok(sealing::Plan {
@@ -381,7 +387,10 @@ impl Output {
         let mut per_bundle: std::collections::BTreeMap<String, Vec<String>> = Default::default();
         for path in sealed.keys() {
             if let Some((bundle, local)) = path.split_once('/') {
-                per_bundle.entry(bundle.to_string()).or_default().push(local.to_string());
+                per_bundle
+                    .entry(bundle.to_string())
+                    .or_default()
+                    .push(local.to_string());
             }
         }
         let ksops = self.values.gitops.engine == crate::values::gitops::Engine::Argocd;

@@ -28,11 +28,6 @@ pub struct TargetAccess<'a> {
     pub token: &'a str,
 }
 
-/// The name of both Secrets of a Link to `target`.
-pub(crate) fn credentials_secret_name(target: &str) -> String {
-    format!("cluster-credentials-{target}")
-}
-
 impl Fleet {
     /// The two Secrets of [`Self::credentials`] sealed for git, where cluster `from`
     /// seals its Secrets (`secrets.sops`): each with the path it takes under
@@ -119,7 +114,7 @@ impl Fleet {
             "users": [{"name": user, "user": {"token": token}}],
         }));
         let data = Base64::encode_string(kubeconfig.as_bytes());
-        let name = credentials_secret_name(to);
+        let name = crate::bundles::multicluster::credentials_secret_name(to);
         let for_controller = json!({
             "apiVersion": "v1",
             "kind": "Secret",

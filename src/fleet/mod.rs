@@ -28,7 +28,6 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::values::ValuesSource;
 
-pub(crate) use credentials::credentials_secret_name;
 pub use credentials::TargetAccess;
 pub use render::FleetOutput;
 

@@ -185,7 +185,7 @@ fn check(path: &str, text: &str) -> Result<()> {
         message: message.to_string(),
         help: "delete the file and render on a machine that holds the key material, which seals it anew".into(),
     };
-    if crate::render::holds_key_material(text) {
+    if crate::key_material::holds_key_material(text) {
         return Err(fail("holds a private key in the clear"));
     }
     let doc = crate::yaml::parse_stream(text)

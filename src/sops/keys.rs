@@ -8,9 +8,9 @@
 
 #![allow(deprecated)]
 
-use age::x25519::Recipient;
 #[cfg(test)]
 use age::x25519::Identity;
+use age::x25519::Recipient;
 
 use super::cipher::DataKey;
 #[cfg(test)]

@@ -308,18 +308,3 @@ fn scalars_of_every_type_round_trip() {
         "{err}"
     );
 }
-
-/// A sample for `.ci/run`'s independent check (the age CLI and Python's `cryptography`):
-/// with MESHGEN_SOPS_SAMPLE_DIR set, writes `sealed.yaml`, sealed to the test-only
-/// identity 1, and `plain.json`, the Secret it must decrypt to.
-#[test]
-fn sample_for_the_independent_check() {
-    let text = sealed_to_one();
-    assert_eq!(open(&text, IDENTITY_1).expect("open"), secret());
-    if let Some(dir) = std::env::var_os("MESHGEN_SOPS_SAMPLE_DIR") {
-        let dir = std::path::Path::new(&dir);
-        std::fs::write(dir.join("sealed.yaml"), &text).expect("write sealed.yaml");
-        let plain = serde_json::to_string_pretty(&secret()).expect("JSON");
-        std::fs::write(dir.join("plain.json"), plain + "\n").expect("write plain.json");
-    }
-}

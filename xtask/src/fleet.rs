@@ -80,7 +80,12 @@ pub(crate) fn run(args: &FleetArgs, place: &Place) -> meshgen::Result<ExitCode> 
     let base = Renderer::from_checkout(&place.root)?;
     let secrets = fleet.credentials(&base, &a.from, &a.to, &access)?;
     // The clock only dates the seal (`sops.lastmodified`).
-    let sealed = fleet.sealed_credentials(&base, &a.from, &secrets, meshgen::certs::time::OffsetDateTime::now_utc())?;
+    let sealed = fleet.sealed_credentials(
+        &base,
+        &a.from,
+        &secrets,
+        meshgen::certs::time::OffsetDateTime::now_utc(),
+    )?;
     let dir = meshgen::FleetOutput::dir_of(&place.path(a.secrets_out.as_deref(), "secrets"), &a.from);
     let generated = meshgen::FleetOutput::dir_of(&place.path(a.out.as_deref(), "generated"), &a.from);
     for (path, text) in sealed.iter().flatten() {
