@@ -186,13 +186,17 @@ fn sealing_plan(values: &Values, rendered: &Rendered, certs: &CertStore, now: Of
     // The Links' credentials hold a token that only the live target knows: a render
     // never has it, and keeps what `fleet credentials` sealed.
     if values.multicluster.enabled {
-        for target in values.multicluster.controllers.iter().map(|c| c.target()) {
+        let mc = &values.multicluster;
+        let targets: std::collections::BTreeSet<&str> = (mc.controllers.iter().map(|c| c.target()))
+            .chain(mc.links.iter().map(|l| l.target.as_str()))
+            .collect();
+        for target in targets {
             for bundle in [crate::bundles::multicluster::BUNDLE, "linkerd"] {
                 let file = format!(
                     "{bundle}/secret-{}.yaml",
                     crate::bundles::multicluster::credentials_secret_name(target)
                 );
-                secrets.push(sealing::Candidate::new(&file, None));
+                secrets.push(sealing::Candidate::credentials(&file));
             }
         }
     }

@@ -51,6 +51,8 @@ pub(crate) struct Candidate {
     pub path: String,
     /// The plaintext Secret; `None` where its key material is not on this machine.
     pub plain: Option<Json>,
+    /// What seals it where no render can: the remedy a warning gives.
+    pub sealed_by: &'static str,
 }
 
 impl Candidate {
@@ -60,6 +62,16 @@ impl Candidate {
         Self {
             path: format!("{bundle}/{DIR}/{file}"),
             plain,
+            sealed_by: "render where its key is",
+        }
+    }
+
+    /// A Link's credentials Secret, which only `fleet credentials` can seal: it holds a
+    /// token that no render ever has.
+    pub(crate) fn credentials(secret_file: &str) -> Self {
+        Self {
+            sealed_by: "seal it with `cargo xtask fleet credentials` once the target is deployed",
+            ..Self::new(secret_file, None)
         }
     }
 }
@@ -89,16 +101,16 @@ pub(crate) fn files(plan: &Plan, out: &Utf8Path) -> Result<(BTreeMap<String, Str
                 wanted.sort_unstable();
                 if sealed_to != wanted {
                     missing.push(format!(
-                        "{}: kept, but sealed to other recipients than secrets.sops.ageRecipients; its key is not on this machine, so render where it is to seal it again",
-                        candidate.path
+                        "{}: kept, but sealed to other recipients than secrets.sops.ageRecipients; this machine cannot seal it again: {}",
+                        candidate.path, candidate.sealed_by
                     ));
                 }
                 text
             }
             (None, None) => {
                 missing.push(format!(
-                    "{}: not sealed: the values call for it, but its key is not on this machine; render where the key is",
-                    candidate.path
+                    "{}: not sealed: the values call for it, but this machine cannot seal it: {}",
+                    candidate.path, candidate.sealed_by
                 ));
                 continue;
             }
