@@ -92,6 +92,18 @@ pub enum Error {
         object: String,
     },
 
+    /// A Secret sealed for git (`secrets.sops`) in the output directory cannot be kept
+    /// as it is.
+    #[error("{file}: {message}\n  help: {help}")]
+    Sealed {
+        /// The sealed file, below the output directory.
+        file: String,
+        /// What is wrong with it.
+        message: String,
+        /// What to do about it.
+        help: String,
+    },
+
     /// A `.proto` file is not valid protobuf (`cargo xtask profile`).
     #[error("{file}:{line}:{column}: {message}\n  help: fix the protobuf at that place; the file is read as protoc reads it, without its imports")]
     Proto {
@@ -139,6 +151,16 @@ pub enum Error {
         /// How many other such changes the render makes.
         others: usize,
         /// How to make the change safely.
+        help: String,
+    },
+
+    /// A Secret could not be sealed with SOPS, or a sealed file could not be opened (not
+    /// in SOPS's format, no matching identity, or changed since it was sealed).
+    #[error("SOPS: {message}\n  help: {help}")]
+    Sops {
+        /// What is wrong.
+        message: String,
+        /// What to do about it.
         help: String,
     },
 
@@ -251,6 +273,11 @@ mod tests {
                 source: None,
             },
             Error::KeyMaterial { object: s() },
+            Error::Sealed {
+                file: s(),
+                message: s(),
+                help: s(),
+            },
             Error::Proto {
                 file: s(),
                 line: 1,
@@ -273,6 +300,10 @@ mod tests {
                 others: 1,
                 help: s(),
             },
+            Error::Sops {
+                message: s(),
+                help: s(),
+            },
             Error::io("x", "reading", std::io::Error::other("x")),
         ];
         for err in &all {
@@ -285,10 +316,12 @@ mod tests {
                 | Error::DuplicateObject { .. }
                 | Error::Certs { .. }
                 | Error::KeyMaterial { .. }
+                | Error::Sealed { .. }
                 | Error::Proto { .. }
                 | Error::Profile { .. }
                 | Error::Placement { .. }
                 | Error::Immutable { .. }
+                | Error::Sops { .. }
                 | Error::Io { .. } => {}
             }
             assert!(err.to_string().contains("\n  help: "), "{err}");

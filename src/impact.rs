@@ -50,6 +50,9 @@ pub struct Impact {
     pub replaced: Vec<Refusal>,
     /// Files of the Secrets tree that changed: they must be applied (or sealed) again.
     pub secrets: Vec<String>,
+    /// Sealed Secrets of the committed tree (`secrets.sops`) sealed anew, added or
+    /// removed: the GitOps engine applies them with their bundle.
+    pub sealed: Vec<String>,
 }
 
 /// A workload whose pods are replaced, and the fields of its pod template that changed.
@@ -82,6 +85,7 @@ impl Impact {
             && self.deleted.is_empty()
             && self.replaced.is_empty()
             && self.secrets.is_empty()
+            && self.sealed.is_empty()
     }
 
     /// The same impact, every object named as `cluster <name>: ...`.
@@ -94,6 +98,7 @@ impl Impact {
         self.deleted.iter_mut().for_each(tag);
         self.replaced.iter_mut().for_each(|r| tag(&mut r.object));
         self.secrets.iter_mut().for_each(tag);
+        self.sealed.iter_mut().for_each(tag);
         self
     }
 
@@ -105,6 +110,7 @@ impl Impact {
         self.deleted.extend(other.deleted);
         self.replaced.extend(other.replaced);
         self.secrets.extend(other.secrets);
+        self.sealed.extend(other.sealed);
     }
 }
 
@@ -145,6 +151,12 @@ impl fmt::Display for Impact {
                 writeln!(f, "    {file}")?;
             }
         }
+        if !self.sealed.is_empty() {
+            writeln!(f, "  Secrets sealed for git, applied with their bundle:")?;
+            for file in &self.sealed {
+                writeln!(f, "    {file}")?;
+            }
+        }
         Ok(())
     }
 }
@@ -158,6 +170,11 @@ pub(crate) type OnDisk = BTreeMap<String, Json>;
 pub(crate) fn on_disk(dir: &Utf8Path, tree: &Tree) -> Result<OnDisk> {
     let mut objects = OnDisk::new();
     for path in crate::output::owned_files(dir, &tree.keep_clusters) {
+        // Sealed Secrets and their generators are not objects of the render; the
+        // impact lists them apart.
+        if crate::sealing::is_sealing_file(&path) {
+            continue;
+        }
         let Ok(text) = std::fs::read_to_string(dir.join(&path)) else {
             continue;
         };

@@ -2,13 +2,15 @@
 //! apply order, and one at the top listing the bundles in apply order, so that
 //! `kubectl apply -k generated/`, Argo CD and Flux can each take the whole tree.
 //!
-//! Secrets are never listed: they live in `secrets/`, outside the tree. Nor is the
-//! GitOps wiring (`gitops/`, see `crate::gitops`), which has its own file and needs the
-//! engine's CRDs.
+//! Secrets are never listed: they live in `secrets/`, outside the tree. Their sealed
+//! copies (`secrets.sops`, [`crate::sealing`]) are, with the bundle they belong to:
+//! as resources, which Flux decrypts, or through a KSOPS generator for Argo CD. Nor is
+//! the GitOps wiring (`gitops/`, see `crate::gitops`) listed at the top: it has its own
+//! file and needs the engine's CRDs.
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
+use serde_json::{json, Value as Json};
 
 use crate::manifest::{Manifest, HEADER};
 use crate::yaml;
@@ -19,15 +21,7 @@ pub(crate) const FILE: &str = "kustomization.yaml";
 /// The kustomization files for `manifests` (already in apply order), keyed by their
 /// path in the tree: `<bundle>/kustomization.yaml` and the top `kustomization.yaml`.
 pub(crate) fn files(manifests: &[Manifest]) -> BTreeMap<String, String> {
-    let mut per_bundle: Vec<(&str, Vec<String>)> = Vec::new();
-    for m in manifests.iter().filter(|m| !m.is_private()) {
-        let file = m.file_name();
-        let local = file.split_once('/').map_or(file.as_str(), |(_, rest)| rest).to_string();
-        match per_bundle.iter_mut().find(|(bundle, _)| *bundle == m.bundle) {
-            Some((_, list)) => list.push(local),
-            None => per_bundle.push((&m.bundle, vec![local])),
-        }
-    }
+    let per_bundle = resources(manifests);
     let mut bundle_order: Vec<&str> = per_bundle.iter().map(|(b, _)| *b).collect();
     bundle_order.sort_by_key(|b| crate::bundles::ALL.iter().position(|(name, _)| name == b));
 
@@ -42,6 +36,65 @@ pub(crate) fn files(manifests: &[Manifest]) -> BTreeMap<String, String> {
         document(json!({ "sortOptions": {"order": "fifo"}, "resources": bundle_order })),
     );
     out
+}
+
+/// The kustomization files of the bundles that hold sealed Secrets (`sealed`: bundle to
+/// the sealed files' paths below it), and their KSOPS generators where `ksops`. A
+/// sealed Secret comes first in its bundle, after the Namespace, as the plaintext
+/// Secret would in the apply order: the pods that mount it start after it exists.
+pub(crate) fn sealed_files(
+    manifests: &[Manifest],
+    sealed: &BTreeMap<String, Vec<String>>,
+    ksops: bool,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (bundle, mut resources) in resources(manifests) {
+        let Some(files) = sealed.get(bundle).filter(|f| !f.is_empty()) else {
+            continue;
+        };
+        let mut fields = serde_json::Map::new();
+        if ksops {
+            // KSOPS decrypts what its generator lists; Argo CD runs it as a kustomize
+            // exec function (`--enable-alpha-plugins --enable-exec`).
+            let generator = json!({
+                "apiVersion": "viaduct.ai/v1",
+                "kind": "ksops",
+                "metadata": {
+                    "name": format!("{bundle}-sealed-secrets"),
+                    "annotations": {"config.kubernetes.io/function": "exec:\n  path: ksops\n"},
+                },
+                "files": files,
+            });
+            let path = format!("{bundle}/{}", crate::sealing::KSOPS_GENERATOR);
+            out.insert(path, format!("{HEADER}{}", yaml::to_canonical(&generator)));
+            fields.insert("resources".into(), json!(resources));
+            fields.insert("generators".into(), json!([crate::sealing::KSOPS_GENERATOR]));
+        } else {
+            let at = resources
+                .iter()
+                .position(|r| !r.starts_with("namespace-"))
+                .unwrap_or(resources.len());
+            resources.splice(at..at, files.iter().cloned());
+            fields.insert("resources".into(), json!(resources));
+        }
+        out.insert(format!("{bundle}/{FILE}"), document(Json::Object(fields)));
+    }
+    out
+}
+
+/// Each bundle's files (below its folder), in apply order, bundles in order of first
+/// appearance.
+fn resources(manifests: &[Manifest]) -> Vec<(&str, Vec<String>)> {
+    let mut per_bundle: Vec<(&str, Vec<String>)> = Vec::new();
+    for m in manifests.iter().filter(|m| !m.is_private()) {
+        let file = m.file_name();
+        let local = file.split_once('/').map_or(file.as_str(), |(_, rest)| rest).to_string();
+        match per_bundle.iter_mut().find(|(bundle, _)| *bundle == m.bundle) {
+            Some((_, list)) => list.push(local),
+            None => per_bundle.push((&m.bundle, vec![local])),
+        }
+    }
+    per_bundle
 }
 
 /// The `kustomization.yaml` of a folder whose files are `resources`, in that order.

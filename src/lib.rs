@@ -29,6 +29,7 @@ mod error;
 pub mod fleet;
 mod gitops;
 mod impact;
+mod key_material;
 mod kustomize;
 mod located;
 mod manifest;
@@ -39,7 +40,9 @@ pub mod reach;
 mod render;
 mod renderer;
 mod rollout;
+mod sealing;
 pub mod service_profile;
+mod sops;
 mod templates;
 // The unit tests share the integration tests' helpers, which name the crate `meshgen`.
 #[cfg(test)]
@@ -60,6 +63,7 @@ pub use manifest::Manifest;
 pub use output::{resolved as resolved_path, Change, Tree};
 pub use renderer::{trust_anchor_secret, Output, Renderer, WriteReport};
 pub use rollout::IDENTITY_ANNOTATION;
+pub use sealing::ANNOTATION as SEALED_ANNOTATION;
 pub use templates::{TemplateFile, TemplateSet};
 pub use values::{Values, ValuesSource};
 

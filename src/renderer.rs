@@ -11,6 +11,7 @@ use crate::impact::{self, Impact};
 use crate::manifest::{Manifest, HEADER};
 use crate::output::{self, Change, Tree};
 use crate::render::{render, Rendered};
+use crate::sealing;
 use crate::templates::TemplateSet;
 use crate::values::{Values, ValuesSource};
 
@@ -161,10 +162,57 @@ impl Renderer {
             (report, rendered)
         });
         let (report, rendered) = (report?, rendered?);
+        let sealing = match values.secrets.sops.enabled() {
+            true => Some(sealing_plan(&values, &rendered, certs, now)?),
+            false => None,
+        };
         let mut output = Output::new(values, rendered, report.warnings);
         output.certs_dir = Some(certs.dir().to_owned());
+        output.sealing = sealing;
         Ok(output)
     }
+}
+
+/// The Secrets to seal (`secrets.sops`): every Secret of the render, those whose keys
+/// are not on this machine without their plaintext, and with cert-manager the trust
+/// anchor's Secret, which its CA Issuer reads.
+fn sealing_plan(values: &Values, rendered: &Rendered, certs: &CertStore, now: OffsetDateTime) -> Result<sealing::Plan> {
+    let mut secrets: Vec<sealing::Candidate> = (rendered.manifests.iter())
+        .filter(|m| m.is_private())
+        .map(|m| sealing::Candidate::new(&m.file_name(), Some((*m.body).clone())))
+        .collect();
+    let skipped = rendered.skipped_secrets.iter();
+    secrets.extend(skipped.map(|s| sealing::Candidate::new(&s.file_name(), None)));
+    // The Links' credentials hold a token that only the live target knows: a render
+    // never has it, and keeps what `fleet credentials` sealed.
+    if values.multicluster.enabled {
+        let mc = &values.multicluster;
+        let targets: std::collections::BTreeSet<&str> = (mc.controllers.iter().map(|c| c.target()))
+            .chain(mc.links.iter().map(|l| l.target.as_str()))
+            .collect();
+        for target in targets {
+            for bundle in [crate::bundles::multicluster::BUNDLE, "linkerd"] {
+                let file = format!(
+                    "{bundle}/secret-{}.yaml",
+                    crate::bundles::multicluster::credentials_secret_name(target)
+                );
+                secrets.push(sealing::Candidate::credentials(&file));
+            }
+        }
+    }
+    if values.cert_manager.enabled {
+        let anchor = trust_anchor_manifest(values, certs);
+        let file = format!(
+            "linkerd/secret-{}.yaml",
+            crate::bundles::cert_manager::TRUST_ANCHOR_SECRET
+        );
+        secrets.push(sealing::Candidate::new(&file, anchor.ok().map(|m| (*m.body).clone())));
+    }
+    Ok(sealing::Plan {
+        recipients: values.secrets.sops.age_recipients.clone(),
+        lastmodified: sealing::lastmodified(now)?,
+        secrets,
+    })
 }
 
 /// The `linkerd-trust-anchor` Secret that cert-manager's CA Issuer reads to sign the
@@ -173,6 +221,12 @@ impl Renderer {
 /// `(path below secrets/, file text)`. The key is `ca.key`, so this is for the machine
 /// that holds it; the Secret goes to `secrets/`, never to `generated/`.
 pub fn trust_anchor_secret(values: &Values, certs: &CertStore) -> Result<(String, String)> {
+    let manifest = trust_anchor_manifest(values, certs)?;
+    Ok((format!("trust-anchor/{}", manifest.file_name()), manifest.to_file()))
+}
+
+/// The `linkerd-trust-anchor` Secret as an object, checked; see [`trust_anchor_secret`].
+fn trust_anchor_manifest(values: &Values, certs: &CertStore) -> Result<Manifest> {
     let missing = |e: crate::certs::CertError| {
         Error::Certs {
         message: e.to_string(),
@@ -201,7 +255,7 @@ pub fn trust_anchor_secret(values: &Values, certs: &CertStore) -> Result<(String
     });
     let manifest = Manifest::from_json("linkerd", "src/renderer.rs", body)?;
     crate::validate::object(&manifest)?;
-    Ok((format!("trust-anchor/{}", manifest.file_name()), manifest.to_file()))
+    Ok(manifest)
 }
 
 /// A finished render: every object checked, nothing written yet.
@@ -216,6 +270,8 @@ pub struct Output {
     certs_dir: Option<camino::Utf8PathBuf>,
     /// Whether a write may go ahead with changes the API server refuses to update.
     replacements_allowed: bool,
+    /// The Secrets to seal for git, with `secrets.sops`.
+    sealing: Option<sealing::Plan>,
 }
 
 /// What [`Output::write`] changed.
@@ -247,6 +303,7 @@ impl Output {
             warnings,
             certs_dir: None,
             replacements_allowed: false,
+            sealing: None,
         }
     }
 
@@ -264,13 +321,18 @@ impl Output {
     /// (replace, not update), and the Secrets of `secrets_out` that changed. A CI job
     /// can post it on a pull request.
     pub fn impact(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<Impact> {
-        let old = impact::on_disk(out, &self.generated)?;
+        let generated = self.tree_at(out)?;
+        let old = impact::on_disk(out, &generated)?;
         if old.is_empty() {
             // The first render into `out`: the file list already names every object.
             return Ok(Impact::default());
         }
         let new: Vec<&Manifest> = self.objects().collect();
         let mut found = impact::compare(&old, &new);
+        found.sealed = (output::changes(out, &generated)?.into_iter())
+            .map(|c| c.path().to_string())
+            .filter(|path| sealing::is_sealed_secret(path))
+            .collect();
         found.secrets = (self.check_secrets(secrets_out)?.into_iter().flatten())
             .map(|c| c.path().to_string())
             .filter(|path| path != output::LOCK_FILE)
@@ -294,9 +356,55 @@ impl Output {
         self.rendered.manifests.iter().filter(|m| m.is_private())
     }
 
-    /// The files of `generated/`.
+    /// The files of `generated/`. With `secrets.sops`, the sealed Secrets are not among
+    /// them: which are kept and which sealed anew depends on the directory written to,
+    /// so [`Self::generated_at`] has them.
     pub fn generated(&self) -> &Tree {
         &self.generated
+    }
+
+    /// The files a write to `out` puts there: [`Self::generated`], and with
+    /// `secrets.sops` the sealed Secrets, each kept as `out` has it where it seals the
+    /// same Secret to the same recipients (or where this machine lacks the Secret's
+    /// key), sealed anew otherwise, with the kustomizations that list them.
+    pub fn generated_at(&self, out: &Utf8Path) -> Result<Tree> {
+        Ok(self.tree_at(out)?.into_owned())
+    }
+
+    /// The sealed Secrets (`secrets.sops`) this machine cannot bring up to date in `out`,
+    /// for want of their keys, each as `<path>: <why>`: one that the values call for
+    /// but `out` lacks, or one kept although it is sealed to other recipients.
+    pub fn unsealed(&self, out: &Utf8Path) -> Result<Vec<String>> {
+        match &self.sealing {
+            None => Ok(Vec::new()),
+            Some(plan) => Ok(sealing::files(plan, out)?.1),
+        }
+    }
+
+    /// [`Self::generated_at`], borrowed when nothing is sealed.
+    fn tree_at(&self, out: &Utf8Path) -> Result<std::borrow::Cow<'_, Tree>> {
+        let Some(plan) = &self.sealing else {
+            return Ok(std::borrow::Cow::Borrowed(&self.generated));
+        };
+        output::guard::check_tree(out)?;
+        let (sealed, _) = sealing::files(plan, out)?;
+        let mut per_bundle: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for path in sealed.keys() {
+            if let Some((bundle, local)) = path.split_once('/') {
+                per_bundle
+                    .entry(bundle.to_string())
+                    .or_default()
+                    .push(local.to_string());
+            }
+        }
+        let ksops = self.values.gitops.engine == crate::values::gitops::Engine::Argocd;
+        let manifests = &self.rendered.manifests;
+        let mut files = self.generated.files.clone();
+        files.extend(crate::kustomize::sealed_files(manifests, &per_bundle, ksops));
+        files.extend(sealed);
+        let mut tree = Tree::public(files);
+        tree.keep_clusters = self.generated.keep_clusters.clone();
+        Ok(std::borrow::Cow::Owned(tree))
     }
 
     /// The files of `secrets/`; `None` when nothing holds a key.
@@ -341,27 +449,28 @@ impl Output {
     /// object, the field and the safe procedure, unless [`Self::allowing_replacements`].
     pub fn write(&self, out: &Utf8Path, secrets_out: &Utf8Path) -> Result<WriteReport> {
         self.check_placement(out, secrets_out)?;
+        let tree = self.tree_at(out)?;
         if !self.replacements_allowed {
-            self.refuse_replacements(out)?;
+            self.refuse_replacements(out, &tree)?;
         }
-        let generated = output::write(out, &self.generated)?;
+        let generated = output::write(out, &tree)?;
         let secrets = match &self.secrets {
             Some(tree) => Some(output::write(secrets_out, tree)?),
             None => None,
         };
         Ok(WriteReport {
-            files: self.generated.files.len(),
+            files: tree.files.len(),
             generated,
             secrets,
         })
     }
 
     /// Fails on the first change to `out` that the API server would refuse.
-    fn refuse_replacements(&self, out: &Utf8Path) -> Result<()> {
-        if output::changes(out, &self.generated)?.is_empty() {
+    fn refuse_replacements(&self, out: &Utf8Path, generated: &Tree) -> Result<()> {
+        if output::changes(out, generated)?.is_empty() {
             return Ok(());
         }
-        let old = impact::on_disk(out, &self.generated)?;
+        let old = impact::on_disk(out, generated)?;
         let new: Vec<&Manifest> = self.objects().collect();
         let refused = impact::compare(&old, &new).replaced;
         match refused.first() {
@@ -386,7 +495,7 @@ impl Output {
     /// What writing would change in `out`, the generated tree; empty when `out` is
     /// up to date.
     pub fn check(&self, out: &Utf8Path) -> Result<Vec<Change>> {
-        output::changes(out, &self.generated)
+        output::changes(out, &*self.tree_at(out)?)
     }
 
     /// What writing would change in `secrets_out`; `None` when this render has no
@@ -402,6 +511,6 @@ impl Output {
     /// A unified diff of `out` against this render, headed `a/<shown>/...` and
     /// `b/<shown>/...` so that `git apply` and `patch -p1` take it; coloured if `color`.
     pub fn diff(&self, out: &Utf8Path, shown: &str, color: bool) -> Result<String> {
-        output::diff(out, &self.generated, shown, color)
+        output::diff(out, &*self.tree_at(out)?, shown, color)
     }
 }

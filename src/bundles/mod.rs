@@ -53,6 +53,17 @@ pub struct SkippedSecret {
     pub secret: String,
     /// The key file it needs, as the certificate store names it.
     pub key_file: String,
+    /// The bundle it belongs to (`linkerd`), whose folder it would be written to.
+    pub bundle: String,
+}
+
+impl SkippedSecret {
+    /// The path its file would have below the output directory:
+    /// `<bundle>/secret-<name>.yaml`, as [`crate::Manifest::file_name`] names it.
+    pub fn file_name(&self) -> String {
+        let name = self.secret.split_once('/').map_or(self.secret.as_str(), |(_, n)| n);
+        format!("{}/secret-{name}.yaml", self.bundle)
+    }
 }
 
 /// What the templates of every bundle see.

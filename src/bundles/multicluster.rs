@@ -12,6 +12,12 @@ use crate::values::Values;
 /// The bundle (output folder and templates folder).
 pub(crate) const BUNDLE: &str = "linkerd-multicluster";
 
+/// The name of both Secrets that hold a Link's credentials to `target`: the one its
+/// controller reads, and the one the destination controller reads.
+pub(crate) fn credentials_secret_name(target: &str) -> String {
+    format!("cluster-credentials-{target}")
+}
+
 /// Gateway replicas in HA mode (upstream's values-ha.yaml).
 const HA_GATEWAY_REPLICAS: u32 = 3;
 

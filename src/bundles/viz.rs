@@ -116,7 +116,7 @@ impl View {
             true => IndexMap::new(),
             false => WebhookTls::load_all(certs, &VIZ_WEBHOOK_SERVICES)?,
         };
-        let skipped_secrets = WebhookTls::skipped(&webhooks, certs, &values.viz.namespace);
+        let skipped_secrets = WebhookTls::skipped(&webhooks, certs, &values.viz.namespace, "linkerd-viz");
 
         let registry = v.default_registry.as_deref().unwrap_or(&l.registry);
         let linkerd_image = |name: &str| format!("{registry}/{name}:{}", l.version);

@@ -29,6 +29,37 @@ pub struct TargetAccess<'a> {
 }
 
 impl Fleet {
+    /// The two Secrets of [`Self::credentials`] sealed for git, where cluster `from`
+    /// seals its Secrets (`secrets.sops`): each with the path it takes under
+    /// `generated/clusters/<from>/` (`<bundle>/sealed/secret-<name>.yaml`), where the
+    /// next render keeps it and lists it in its bundle; `None` where `from` seals
+    /// nothing. Sealed at `now`, which only dates the seal.
+    pub fn sealed_credentials(
+        &self,
+        base: &Renderer,
+        from: &str,
+        secrets: &[(String, Manifest)],
+        now: crate::certs::time::OffsetDateTime,
+    ) -> Result<Option<Vec<(String, String)>>> {
+        let values = self.values(base, from)?;
+        if !values.secrets.sops.enabled() {
+            return Ok(None);
+        }
+        let lastmodified = crate::sealing::lastmodified(now)?;
+        let recipients = &values.secrets.sops.age_recipients;
+        let mut sealed = Vec::new();
+        for (_, m) in secrets {
+            let bundle = match m.namespace.as_deref() {
+                Some(ns) if ns == values.linkerd.namespace => "linkerd",
+                _ => crate::bundles::multicluster::BUNDLE,
+            };
+            let file = format!("{bundle}/secret-{}.yaml", m.name);
+            let path = crate::sealing::Candidate::new(&file, None).path;
+            sealed.push((path, crate::sealing::seal(&m.body, recipients, &lastmodified)?));
+        }
+        Ok(Some(sealed))
+    }
+
     /// The two Secrets for cluster `from`'s Link to `to`, checked: the first in
     /// `from`'s multicluster namespace (for `controller-<to>`), the second in its
     /// Linkerd namespace, labelled and annotated for the destination controller.
@@ -83,7 +114,7 @@ impl Fleet {
             "users": [{"name": user, "user": {"token": token}}],
         }));
         let data = Base64::encode_string(kubeconfig.as_bytes());
-        let name = format!("cluster-credentials-{to}");
+        let name = crate::bundles::multicluster::credentials_secret_name(to);
         let for_controller = json!({
             "apiVersion": "v1",
             "kind": "Secret",

@@ -222,6 +222,18 @@ impl FleetOutput {
         Ok(all)
     }
 
+    /// The sealed Secrets (`secrets.sops`) that no cluster can keep or seal, for want of
+    /// both a sealed copy under `out` and the key (see [`Output::unsealed`]), paths
+    /// relative to `out`.
+    pub fn unsealed(&self, out: &Utf8Path) -> Result<Vec<String>> {
+        let mut all = Vec::new();
+        for (name, output) in &self.clusters {
+            let missing = output.unsealed(&Self::dir_of(out, name))?;
+            all.extend(missing.into_iter().map(|p| format!("{CLUSTERS_DIR}/{name}/{p}")));
+        }
+        Ok(all)
+    }
+
     /// What writing would change under `secrets_out`; empty when nothing holds a key.
     pub fn check_secrets(&self, secrets_out: &Utf8Path) -> Result<Vec<Change>> {
         let mut all = crate::output::changes(secrets_out, &self.top(true))?;

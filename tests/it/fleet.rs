@@ -447,3 +447,81 @@ fn switching_between_one_cluster_and_a_fleet_leaves_no_stale_tree() {
     );
     assert!(single.check(&out).unwrap_or_else(|e| panic!("{e}")).is_empty());
 }
+
+/// With `secrets.sops` (here through the base renderer, so in every cluster), a Link's
+/// credentials are sealed into the source cluster's tree, and a fleet render, which can
+/// never hold the token, keeps them and lists them in their bundles; a second render
+/// changes nothing.
+#[test]
+fn sealed_credentials_are_kept_and_listed_by_every_render() {
+    let recipient = "age1u02u4ndde2g8nku48ruftzhswy3jv8uha4lynmu3jye3nyxexp7qy25zne";
+    let base = Renderer::new().values_text(
+        "sops.yaml",
+        &format!("secrets: {{sops: {{ageRecipients: [{recipient}]}}}}"),
+    );
+    let fleet = example();
+    let ca = std::fs::read_to_string(format!("{}/ca.crt", common::TEST_STORE)).unwrap_or_default();
+    let access = meshgen::fleet::TargetAccess {
+        server: "https://west.api.example:6443",
+        ca_pem: &ca,
+        token: "tok.en-123\n",
+    };
+    let secrets = fleet
+        .credentials(&base, "east", "west", &access)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sealed = fleet
+        .sealed_credentials(&base, "east", &secrets, common::now())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("east seals its Secrets");
+    let paths: Vec<&str> = sealed.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "linkerd-multicluster/sealed/secret-cluster-credentials-west.yaml",
+            "linkerd/sealed/secret-cluster-credentials-west.yaml"
+        ]
+    );
+    for (path, text) in &sealed {
+        assert!(!text.contains("tok.en-123"), "{path} holds the token in the clear");
+        assert!(text.contains(meshgen::SEALED_ANNOTATION), "{path}");
+    }
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = Utf8Path::from_path(tmp.path()).expect("utf-8").join("generated");
+    let east = FleetOutput::dir_of(&out, "east");
+    for (path, text) in &sealed {
+        std::fs::create_dir_all(east.join(path).parent().expect("parent")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(east.join(path), text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let certs = certs_for(&fleet, &common::test_certs());
+    let render = || {
+        fleet
+            .render(&base, &certs, common::now(), 2, None)
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let first = render();
+    // West's Link to east has no credentials yet: only `fleet credentials` can seal them.
+    let unsealed = first.unsealed(&out).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(unsealed.len(), 2, "{unsealed:?}");
+    for problem in &unsealed {
+        assert!(problem.starts_with("clusters/west/"), "{problem}");
+        assert!(
+            problem.contains("cluster-credentials-east.yaml: not sealed"),
+            "{problem}"
+        );
+        assert!(problem.contains("cargo xtask fleet credentials"), "{problem}");
+    }
+    first
+        .write(&out, &out.with_file_name("secrets"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (path, text) in &sealed {
+        let kept = std::fs::read_to_string(east.join(path)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&kept, text, "{path} is kept byte for byte");
+        let (bundle, local) = path.split_once('/').expect("a bundle");
+        let listing = std::fs::read_to_string(east.join(bundle).join("kustomization.yaml")).unwrap_or_default();
+        assert!(
+            listing.contains(&format!("  - {local}\n")),
+            "{bundle} lists {local}:\n{listing}"
+        );
+    }
+    assert_eq!(render().check(&out).unwrap_or_else(|e| panic!("{e}")), vec![]);
+}

@@ -49,6 +49,10 @@ struct CredentialsArgs {
     /// Where the Secrets go, under clusters/FROM/credentials/ [default: secrets/ in the checkout].
     #[arg(long = "secrets-out", value_name = "DIR")]
     secrets_out: Option<Utf8PathBuf>,
+    /// Where the fleet is rendered, for the sealed copies when FROM seals its Secrets
+    /// (secrets.sops) [default: generated/ in the checkout].
+    #[arg(long, value_name = "DIR")]
+    out: Option<Utf8PathBuf>,
 }
 
 pub(crate) fn run(args: &FleetArgs, place: &Place) -> meshgen::Result<ExitCode> {
@@ -73,8 +77,28 @@ pub(crate) fn run(args: &FleetArgs, place: &Place) -> meshgen::Result<ExitCode> 
         ca_pem: &ca,
         token: &token,
     };
-    let secrets = fleet.credentials(&Renderer::from_checkout(&place.root)?, &a.from, &a.to, &access)?;
+    let base = Renderer::from_checkout(&place.root)?;
+    let secrets = fleet.credentials(&base, &a.from, &a.to, &access)?;
+    // The clock only dates the seal (`sops.lastmodified`).
+    let sealed = fleet.sealed_credentials(
+        &base,
+        &a.from,
+        &secrets,
+        meshgen::certs::time::OffsetDateTime::now_utc(),
+    )?;
     let dir = meshgen::FleetOutput::dir_of(&place.path(a.secrets_out.as_deref(), "secrets"), &a.from);
+    let generated = meshgen::FleetOutput::dir_of(&place.path(a.out.as_deref(), "generated"), &a.from);
+    for (path, text) in sealed.iter().flatten() {
+        let full = generated.join(path);
+        write_private(&full, text)?;
+        println!("wrote {} (sealed for git: commit it)", place.shown(&full));
+    }
+    if sealed.is_some() {
+        println!(
+            "render the fleet to list the sealed Secrets in their bundles: cargo xtask render --fleet {}",
+            place.shown(&file)
+        );
+    }
     for (path, manifest) in secrets {
         let full = dir.join(&path);
         write_private(&full, &manifest.to_file())?;

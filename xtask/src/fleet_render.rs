@@ -59,6 +59,10 @@ impl RenderOutput for FleetRender<'_> {
             .collect()
     }
 
+    fn unsealed(&self, out: &Utf8Path) -> meshgen::Result<Vec<String>> {
+        self.output.unsealed(out)
+    }
+
     fn check(&self, out: &Utf8Path) -> meshgen::Result<Vec<Change>> {
         self.output.check(out)
     }

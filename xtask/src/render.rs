@@ -68,6 +68,10 @@ impl RenderOutput for Output {
             .collect()
     }
 
+    fn unsealed(&self, out: &Utf8Path) -> meshgen::Result<Vec<String>> {
+        Output::unsealed(self, out)
+    }
+
     fn check(&self, out: &Utf8Path) -> meshgen::Result<Vec<Change>> {
         Output::check(self, out)
     }

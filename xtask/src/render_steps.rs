@@ -25,6 +25,8 @@ pub(crate) trait RenderOutput {
     /// The Secrets left out for want of their private keys, each as
     /// `namespace/name (needs <key file>)`.
     fn skipped_secrets(&self) -> Vec<String>;
+    /// The sealed Secrets this machine cannot bring up to date in `out`, as `<path>: <why>`.
+    fn unsealed(&self, out: &Utf8Path) -> meshgen::Result<Vec<String>>;
     /// What writing would change in `out`; empty when it is up to date.
     fn check(&self, out: &Utf8Path) -> meshgen::Result<Vec<Change>>;
     /// A unified diff of `out` against this render.
@@ -91,6 +93,9 @@ pub(crate) fn finish<R: RenderOutput>(output: &R, args: &RenderArgs, place: &Pla
         return Ok(ExitCode::SUCCESS);
     }
     let dirs = OutputDirs::of(args, place);
+    for problem in output.unsealed(&dirs.out)? {
+        eprintln!("warning: {}/{problem}", dirs.shown);
+    }
     if args.check || args.diff {
         return check(output, args, &dirs);
     }

@@ -159,12 +159,14 @@ impl WebhookTls {
         webhooks: &IndexMap<String, WebhookTls>,
         certs: &CertStore,
         namespace: &str,
+        bundle: &str,
     ) -> Vec<SkippedSecret> {
         (webhooks.iter())
             .filter(|(_, tls)| tls.key_pem.is_none())
             .map(|(service, _)| SkippedSecret {
                 secret: format!("{namespace}/{service}-k8s-tls"),
                 key_file: certs.label(&webhook_file(service, ".key")),
+                bundle: bundle.to_string(),
             })
             .collect()
     }
@@ -204,6 +206,7 @@ impl View {
             skipped_secrets.push(SkippedSecret {
                 secret: format!("{}/linkerd-identity-issuer", l.namespace),
                 key_file: certs.label(ISSUER_KEY),
+                bundle: "linkerd".to_string(),
             });
         }
         // With cert-manager, the webhooks' certificates are issued in the cluster.
@@ -211,7 +214,7 @@ impl View {
             true => IndexMap::new(),
             false => WebhookTls::load_all(certs, &LINKERD_WEBHOOK_SERVICES)?,
         };
-        skipped_secrets.extend(WebhookTls::skipped(&webhooks, certs, &l.namespace));
+        skipped_secrets.extend(WebhookTls::skipped(&webhooks, certs, &l.namespace, "linkerd"));
         let checksums = Checksums {
             destination: webhook_checksum(&webhooks, &["linkerd-sp-validator", "linkerd-policy-validator"]),
             proxy_injector: webhook_checksum(&webhooks, &["linkerd-proxy-injector"]),

@@ -333,3 +333,82 @@ fn a_single_cluster_render_over_a_fleet_store_says_so() {
     assert!(note.contains("store/clusters/ holds a fleet's certificates"), "{note}");
     assert!(note.contains("--fleet"), "{note}");
 }
+
+// ---- the README's GitOps section ----
+
+/// The first ```yaml block of the README section under `heading`.
+fn first_yaml_block(readme: &str, heading: &str) -> String {
+    let start = readme.find(&format!("\n{heading}\n")).expect("the section");
+    let block = readme[start..].split("```yaml\n").nth(1).expect("a ```yaml block");
+    block.split("```").next().unwrap_or_default().to_string()
+}
+
+/// Each command of the GitOps section runs as pasted: the renders through the xtask,
+/// the rest against what they would find. `age-keygen` leaves an identity file; `flux
+/// bootstrap` installs Flux and leaves nothing here; `kubectl create secret
+/// --from-file` needs its file; `kubectl apply` needs what it applies, in the Flux
+/// render (the README's overlay) or, for the Argo CD commands, in a render with
+/// `engine: argocd`.
+#[test]
+fn the_readme_gitops_commands_work_as_pasted() {
+    let readme = std::fs::read_to_string(Path::new(CHECKOUT).join("README.md")).expect("README.md");
+    let heading = "## GitOps";
+    let commands = sh_commands(&readme, heading);
+    let sandbox = sandbox(&[]);
+    let dir = sandbox.path();
+    copy(Path::new(TEST_STORE), &dir.join("certs"));
+    let overlay = first_yaml_block(&readme, heading);
+    assert!(
+        overlay.contains("engine: flux"),
+        "the overlay shows Flux first:\n{overlay}"
+    );
+    std::fs::write(dir.join("prod.yaml"), &overlay).expect("prod.yaml");
+    let mut applied = Vec::new();
+    let mut rendered = false;
+    for command in &commands {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        match words[..] {
+            ["cargo", "xtask", ref args @ ..] => {
+                let out = xtask(dir, args);
+                ok(&out);
+                assert!(!stderr(&out).contains("not sealed"), "`{command}`: {}", stderr(&out));
+                rendered = true;
+            }
+            ["age-keygen", "-o", file] => {
+                std::fs::copy(
+                    Path::new(CHECKOUT).join("tests/fixtures/age/test-only-identity-1.txt"),
+                    dir.join(file),
+                )
+                .expect("an identity");
+            }
+            ["flux", "bootstrap", ..] => {}
+            ["kubectl", "-n", _, "create", "secret", "generic", _, from] => {
+                let file = from.rsplit('=').next().unwrap_or_default();
+                assert!(
+                    dir.join(file).is_file(),
+                    "`{command}` needs {file}, which no command before it made"
+                );
+            }
+            ["kubectl", "apply", flag @ ("-k" | "-f"), path] => applied.push((flag, path)),
+            _ => panic!("the README's GitOps section runs a command this test does not know: {command}"),
+        }
+    }
+    assert!(rendered, "the section renders");
+    let sealed = dir.join("generated/linkerd/sealed/secret-linkerd-identity-issuer.yaml");
+    assert!(sealed.is_file(), "the README's overlay seals the issuer's Secret");
+    let in_flux: Vec<_> = applied.iter().filter(|(_, p)| dir.join(p).exists()).collect();
+    std::fs::write(dir.join("prod.yaml"), overlay.replace("engine: flux", "engine: argocd")).expect("argocd");
+    ok(&xtask(dir, &["render", "--values", "prod.yaml"]));
+    for (flag, path) in &applied {
+        let target = dir.join(path);
+        let found = match *flag {
+            "-k" => target.join("kustomization.yaml").is_file(),
+            _ => target.is_file(),
+        };
+        assert!(
+            found || in_flux.contains(&&(*flag, *path)),
+            "`kubectl apply {flag} {path}` applies what neither render wrote"
+        );
+    }
+    assert_eq!(applied.len(), 2, "Flux's wiring and Argo CD's parent: {applied:?}");
+}
