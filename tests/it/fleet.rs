@@ -172,15 +172,25 @@ fn bad_fleet_files_name_the_file_and_the_key() {
     });
 }
 
+/// The test store's anchor, standing in for a target API server's CA.
+fn test_ca() -> String {
+    std::fs::read_to_string(format!("{}/ca.crt", common::TEST_STORE)).unwrap_or_default()
+}
+
+/// What west's live API would give east's Link: its address, a CA and a token.
+fn west_access(ca: &str) -> meshgen::fleet::TargetAccess<'_> {
+    meshgen::fleet::TargetAccess {
+        server: "https://west.api.example:6443",
+        ca_pem: ca,
+        token: "tok.en-123\n",
+    }
+}
+
 #[test]
 fn credentials_are_a_pure_function_of_their_inputs() {
     let fleet = example();
-    let ca = std::fs::read_to_string(format!("{}/ca.crt", common::TEST_STORE)).unwrap_or_default();
-    let access = meshgen::fleet::TargetAccess {
-        server: "https://west.api.example:6443",
-        ca_pem: &ca,
-        token: "tok.en-123\n",
-    };
+    let ca = test_ca();
+    let access = west_access(&ca);
     let secrets = fleet
         .credentials(&Renderer::new(), "east", "west", &access)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -460,12 +470,8 @@ fn sealed_credentials_are_kept_and_listed_by_every_render() {
         &format!("secrets: {{sops: {{ageRecipients: [{recipient}]}}}}"),
     );
     let fleet = example();
-    let ca = std::fs::read_to_string(format!("{}/ca.crt", common::TEST_STORE)).unwrap_or_default();
-    let access = meshgen::fleet::TargetAccess {
-        server: "https://west.api.example:6443",
-        ca_pem: &ca,
-        token: "tok.en-123\n",
-    };
+    let ca = test_ca();
+    let access = west_access(&ca);
     let secrets = fleet
         .credentials(&base, "east", "west", &access)
         .unwrap_or_else(|e| panic!("{e}"));
