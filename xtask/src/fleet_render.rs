@@ -80,17 +80,17 @@ impl RenderOutput for FleetRender<'_> {
     }
 
     /// "2 clusters, 40 files", or "cluster west, 20 files" with `--cluster`.
-    fn counted(&self) -> String {
+    fn counted(&self, out: &Utf8Path) -> meshgen::Result<String> {
         let files: usize = self
             .output
             .clusters()
             .iter()
-            .map(|(_, o)| o.generated().files.len())
-            .sum();
-        match self.only {
+            .map(|(name, o)| Ok(o.generated_at(&meshgen::FleetOutput::dir_of(out, name))?.files.len()))
+            .sum::<meshgen::Result<usize>>()?;
+        Ok(match self.only {
             Some(name) => format!("cluster {name}, {files} files"),
             None => format!("{} clusters, {files} files", self.output.clusters().len()),
-        }
+        })
     }
 
     fn write(&self, dirs: &OutputDirs) -> meshgen::Result<Self::Written> {

@@ -88,8 +88,8 @@ impl RenderOutput for Output {
         Ok(self.check_secrets(secrets_out)?.map_or(0, |changes| changes.len()))
     }
 
-    fn counted(&self) -> String {
-        format!("{} files", self.generated().files.len())
+    fn counted(&self, out: &Utf8Path) -> meshgen::Result<String> {
+        Ok(format!("{} files", self.generated_at(out)?.files.len()))
     }
 
     fn write(&self, dirs: &OutputDirs) -> meshgen::Result<WriteReport> {

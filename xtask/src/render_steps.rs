@@ -36,7 +36,7 @@ pub(crate) trait RenderOutput {
     /// How many files writing would change in `secrets_out`.
     fn stale_secrets(&self, secrets_out: &Utf8Path) -> meshgen::Result<usize>;
     /// What the output directory holds, as its summary line counts it ("12 files").
-    fn counted(&self) -> String;
+    fn counted(&self, out: &Utf8Path) -> meshgen::Result<String>;
     /// Writes the generated and the secrets trees.
     fn write(&self, dirs: &OutputDirs) -> meshgen::Result<Self::Written>;
     /// How many generated files the write changed.
@@ -103,7 +103,7 @@ pub(crate) fn finish<R: RenderOutput>(output: &R, args: &RenderArgs, place: &Pla
     // Read before the write replaces what it compares with.
     let impact = output.impact(&dirs)?;
     let written = output.write(&dirs)?;
-    let (shown, counted) = (&dirs.shown, output.counted());
+    let (shown, counted) = (&dirs.shown, output.counted(&dirs.out)?);
     match R::changed(&written) {
         0 => println!("{shown}/ is up to date ({counted})"),
         changed => println!("{shown}/: {changed} file(s) changed, {counted} in all"),
@@ -130,7 +130,7 @@ fn check(output: &impl RenderOutput, args: &RenderArgs, dirs: &OutputDirs) -> me
         );
     }
     if changes.is_empty() {
-        println!("{shown}/ is up to date ({})", output.counted());
+        println!("{shown}/ is up to date ({})", output.counted(&dirs.out)?);
         return Ok(if stale_secrets == 0 {
             ExitCode::SUCCESS
         } else {
