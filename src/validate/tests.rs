@@ -507,7 +507,7 @@ fn a_link_resource_is_checked_against_the_crd() {
     assert!(err.to_string().contains("targetClustrName"), "{err}");
 }
 
-type GitopsCase = (&'static str, &'static str, fn(&mut Value), &'static str, &'static str);
+type Case = (&'static str, &'static str, fn(&mut Value), &'static str, &'static str);
 
 /// Removes the field `key` of the object at `pointer`.
 fn remove(obj: &mut Value, pointer: &str, key: &str) {
@@ -525,9 +525,113 @@ fn rename(obj: &mut Value, pointer: &str, from: &str, to: &str) {
 const UNKNOWN: &str = "unknown field";
 const MISSING: &str = "required field is missing";
 
-/// Each edit of a Flux or Argo CD example (kind, name), the path the error names and a
-/// part of its message.
-const GITOPS_CASES: &[GitopsCase] = &[
+/// Each edit of a cert-manager, Flux or Argo CD example (kind, name), the path the error
+/// names and a part of its message.
+const CASES: &[Case] = &[
+    // cert-manager
+    (
+        "Certificate",
+        "linkerd-identity-issuer",
+        |o| rename(o, "/spec", "isCA", "isCa"),
+        "spec.isCa",
+        UNKNOWN,
+    ),
+    (
+        "Certificate",
+        "linkerd-identity-issuer",
+        |o| rename(o, "/spec/privateKey", "algorithm", "algorithim"),
+        "spec.privateKey.algorithim",
+        UNKNOWN,
+    ),
+    (
+        // A misspelt required field is named as what it is, before the missing one.
+        "Certificate",
+        "linkerd-identity-issuer",
+        |o| rename(o, "/spec/issuerRef", "name", "nam"),
+        "spec.issuerRef.nam",
+        "(and 1 more problem)",
+    ),
+    (
+        "Issuer",
+        "linkerd-trust-anchor",
+        |o| rename(o, "/spec/ca", "secretName", "secretname"),
+        "spec.ca.secretname",
+        UNKNOWN,
+    ),
+    (
+        "Issuer",
+        "letsencrypt",
+        |o| {
+            let term = "/spec/acme/solvers/1/http01/gatewayHTTPRoute/podTemplate/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/0/podAffinityTerm";
+            rename(o, term, "topologyKey", "topologyKeys");
+        },
+        "spec.acme.solvers[1].http01.gatewayHTTPRoute.podTemplate.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKeys",
+        UNKNOWN,
+    ),
+    (
+        "Certificate",
+        "linkerd-identity-issuer",
+        |o| o["spec"]["privateKey"]["algorithm"] = json!("DSA"),
+        "spec.privateKey.algorithm",
+        r#""DSA" is not one of "RSA", "ECDSA", "Ed25519""#,
+    ),
+    (
+        "Certificate",
+        "linkerd-identity-issuer",
+        |o| o["spec"]["usages"] = json!(["server auth", "signing-everything"]),
+        "spec.usages[1]",
+        r#""signing-everything" is not one of "signing", "digital signature""#,
+    ),
+    (
+        "Certificate",
+        "linkerd-identity-issuer",
+        |o| o["spec"]["duration"] = json!(48),
+        "spec.duration",
+        "expected a string",
+    ),
+    (
+        "Certificate",
+        "linkerd-identity-issuer",
+        |o| o["spec"]["secretName"] = Value::Null,
+        "spec.secretName",
+        "required field is missing",
+    ),
+    (
+        "Certificate",
+        "linkerd-identity-issuer",
+        |o| o["status"]["conditions"][0]["status"] = json!("Yes"),
+        "status.conditions[0].status",
+        "is not one of \"True\", \"False\", \"Unknown\"",
+    ),
+    (
+        "Certificate",
+        "demo-dgraph-alpha-tls",
+        |o| o["spec"]["keystores"]["pkcs12"]["profile"] = json!("Modern2025"),
+        "spec.keystores.pkcs12.profile",
+        "is not one of",
+    ),
+    (
+        "Issuer",
+        "linkerd-self-signed",
+        |o| o["spec"]["ca"] = json!({"secretName": "linkerd-trust-anchor"}),
+        "spec",
+        "oneOf: exactly one of [acme set; ca set; vault set; selfSigned set; venafi set] must hold, 2 do",
+    ),
+    (
+        "Issuer",
+        "venafi",
+        |o| o["spec"]["venafi"]["tpp"] = json!({"url": "https://tpp.example.com/vedsdk", "credentialsRef": {"name": "tpp"}}),
+        "spec.venafi",
+        "oneOf: exactly one of [tpp set; cloud set; ngts set] must hold, 2 do",
+    ),
+    (
+        "Issuer",
+        "linkerd-trust-anchor",
+        |o| o["spec"]["ca"]["ocspServers"] = json!("http://ocsp.example.com"),
+        "spec.ca.ocspServers",
+        "expected an array",
+    ),
+    // Flux
     // GitRepository
     (
         "GitRepository",
@@ -766,8 +870,8 @@ const GITOPS_CASES: &[GitopsCase] = &[
 ];
 
 #[test]
-fn gitops_mistakes_are_refused_at_their_paths() {
-    for (kind, name, edit, path, message) in GITOPS_CASES {
+fn mistakes_in_custom_resources_are_refused_at_their_paths() {
+    for (kind, name, edit, path, message) in CASES {
         let mut obj = named(kind, name);
         edit(&mut obj);
         match check(&obj) {
