@@ -179,10 +179,10 @@ impl Renderer {
 fn sealing_plan(values: &Values, rendered: &Rendered, certs: &CertStore, now: OffsetDateTime) -> Result<sealing::Plan> {
     let mut secrets: Vec<sealing::Candidate> = (rendered.manifests.iter())
         .filter(|m| m.is_private())
-        .map(|m| sealing::Candidate::new(&m.file_name(), Some((*m.body).clone())))
+        .map(|m| sealing::Candidate::new(&m.bundle, &m.name, Some((*m.body).clone())))
         .collect();
     let skipped = rendered.skipped_secrets.iter();
-    secrets.extend(skipped.map(|s| sealing::Candidate::new(&s.file_name(), None)));
+    secrets.extend(skipped.map(|s| sealing::Candidate::new(&s.bundle, s.name(), None)));
     // The Links' credentials hold a token that only the live target knows: a render
     // never has it, and keeps what `fleet credentials` sealed.
     if values.multicluster.enabled {
@@ -191,22 +191,20 @@ fn sealing_plan(values: &Values, rendered: &Rendered, certs: &CertStore, now: Of
             .chain(mc.links.iter().map(|l| l.target.as_str()))
             .collect();
         for target in targets {
+            let name = crate::bundles::multicluster::credentials_secret_name(target);
             for bundle in [crate::bundles::multicluster::BUNDLE, "linkerd"] {
-                let file = format!(
-                    "{bundle}/secret-{}.yaml",
-                    crate::bundles::multicluster::credentials_secret_name(target)
-                );
-                secrets.push(sealing::Candidate::credentials(&file));
+                secrets.push(sealing::Candidate::credentials(bundle, &name));
             }
         }
     }
     if values.cert_manager.enabled {
         let anchor = trust_anchor_manifest(values, certs);
-        let file = format!(
-            "linkerd/secret-{}.yaml",
-            crate::bundles::cert_manager::TRUST_ANCHOR_SECRET
-        );
-        secrets.push(sealing::Candidate::new(&file, anchor.ok().map(|m| (*m.body).clone())));
+        let name = crate::bundles::cert_manager::TRUST_ANCHOR_SECRET;
+        secrets.push(sealing::Candidate::new(
+            "linkerd",
+            name,
+            anchor.ok().map(|m| (*m.body).clone()),
+        ));
     }
     Ok(sealing::Plan {
         recipients: values.secrets.sops.age_recipients.clone(),
@@ -272,6 +270,10 @@ pub struct Output {
     replacements_allowed: bool,
     /// The Secrets to seal for git, with `secrets.sops`.
     sealing: Option<sealing::Plan>,
+    /// The sealed files for the one output directory this output was compared with or
+    /// written to, sealed once: the impact, the check and the write then name and write
+    /// the same bytes, and nothing is sealed twice.
+    sealed_at: std::sync::OnceLock<(camino::Utf8PathBuf, std::sync::Arc<sealing::Sealed>)>,
 }
 
 /// What [`Output::write`] changed.
@@ -304,6 +306,7 @@ impl Output {
             certs_dir: None,
             replacements_allowed: false,
             sealing: None,
+            sealed_at: std::sync::OnceLock::new(),
         }
     }
 
@@ -375,19 +378,31 @@ impl Output {
     /// for want of their keys, each as `<path>: <why>`: one that the values call for
     /// but `out` lacks, or one kept although it is sealed to other recipients.
     pub fn unsealed(&self, out: &Utf8Path) -> Result<Vec<String>> {
-        match &self.sealing {
-            None => Ok(Vec::new()),
-            Some(plan) => Ok(sealing::files(plan, out)?.1),
+        Ok(self.sealed(out)?.map(|s| s.unsealed.clone()).unwrap_or_default())
+    }
+
+    /// The sealed files for `out` (see [`sealing::files`]); `None` without `secrets.sops`.
+    fn sealed(&self, out: &Utf8Path) -> Result<Option<std::sync::Arc<sealing::Sealed>>> {
+        let Some(plan) = &self.sealing else {
+            return Ok(None);
+        };
+        if let Some((dir, sealed)) = self.sealed_at.get() {
+            if dir == out {
+                return Ok(Some(sealed.clone()));
+            }
         }
+        output::guard::check_tree(out)?;
+        let sealed = std::sync::Arc::new(sealing::files(plan, out)?);
+        let _ = self.sealed_at.set((out.to_owned(), sealed.clone()));
+        Ok(Some(sealed))
     }
 
     /// [`Self::generated_at`], borrowed when nothing is sealed.
     fn tree_at(&self, out: &Utf8Path) -> Result<std::borrow::Cow<'_, Tree>> {
-        let Some(plan) = &self.sealing else {
+        let Some(sealed) = self.sealed(out)? else {
             return Ok(std::borrow::Cow::Borrowed(&self.generated));
         };
-        output::guard::check_tree(out)?;
-        let (sealed, _) = sealing::files(plan, out)?;
+        let sealed = &sealed.files;
         let mut per_bundle: std::collections::BTreeMap<String, Vec<String>> = Default::default();
         for path in sealed.keys() {
             if let Some((bundle, local)) = path.split_once('/') {
@@ -401,7 +416,7 @@ impl Output {
         let manifests = &self.rendered.manifests;
         let mut files = self.generated.files.clone();
         files.extend(crate::kustomize::sealed_files(manifests, &per_bundle, ksops));
-        files.extend(sealed);
+        files.extend(sealed.iter().map(|(p, t)| (p.clone(), t.clone())));
         let mut tree = Tree::public(files);
         tree.keep_clusters = self.generated.keep_clusters.clone();
         Ok(std::borrow::Cow::Owned(tree))

@@ -58,11 +58,9 @@ pub struct SkippedSecret {
 }
 
 impl SkippedSecret {
-    /// The path its file would have below the output directory:
-    /// `<bundle>/secret-<name>.yaml`, as [`crate::Manifest::file_name`] names it.
-    pub fn file_name(&self) -> String {
-        let name = self.secret.split_once('/').map_or(self.secret.as_str(), |(_, n)| n);
-        format!("{}/secret-{name}.yaml", self.bundle)
+    /// Its name, without the namespace.
+    pub fn name(&self) -> &str {
+        self.secret.split_once('/').map_or(self.secret.as_str(), |(_, n)| n)
     }
 }
 

@@ -53,8 +53,7 @@ impl Fleet {
                 Some(ns) if ns == values.linkerd.namespace => "linkerd",
                 _ => crate::bundles::multicluster::BUNDLE,
             };
-            let file = format!("{bundle}/secret-{}.yaml", m.name);
-            let path = crate::sealing::Candidate::new(&file, None).path;
+            let path = crate::sealing::Candidate::new(bundle, &m.name, None).path;
             sealed.push((path, crate::sealing::seal(&m.body, recipients, &lastmodified)?));
         }
         Ok(Some(sealed))

@@ -56,11 +56,11 @@ pub(crate) struct Candidate {
 }
 
 impl Candidate {
-    /// The Secret whose plaintext file is `secret_file` (`<bundle>/secret-<name>.yaml`).
-    pub(crate) fn new(secret_file: &str, plain: Option<Json>) -> Self {
-        let (bundle, file) = secret_file.split_once('/').unwrap_or(("", secret_file));
+    /// The Secret `name` of `bundle`, whose plaintext file is
+    /// `<bundle>/secret-<name>.yaml`, as [`crate::Manifest::file_name`] names it.
+    pub(crate) fn new(bundle: &str, name: &str, plain: Option<Json>) -> Self {
         Self {
-            path: format!("{bundle}/{DIR}/{file}"),
+            path: format!("{bundle}/{DIR}/secret-{name}.yaml"),
             plain,
             sealed_by: "render where its key is",
         }
@@ -68,20 +68,29 @@ impl Candidate {
 
     /// A Link's credentials Secret, which only `fleet credentials` can seal: it holds a
     /// token that no render ever has.
-    pub(crate) fn credentials(secret_file: &str) -> Self {
+    pub(crate) fn credentials(bundle: &str, name: &str) -> Self {
         Self {
             sealed_by: "seal it with `cargo xtask fleet credentials` once the target is deployed",
-            ..Self::new(secret_file, None)
+            ..Self::new(bundle, name, None)
         }
     }
 }
 
+/// The sealed files of one output directory, and what this machine could not do there.
+#[derive(Debug, Default)]
+pub(crate) struct Sealed {
+    /// Path below the output directory to file text.
+    pub files: BTreeMap<String, String>,
+    /// Each as `<path>: <why>`: a file the values call for that neither the directory
+    /// nor this machine has, or a file kept as it is although it is sealed to other
+    /// recipients.
+    pub unsealed: Vec<String>,
+}
+
 /// The sealed files for `plan` in `out`: kept where `out` holds one that seals the same
 /// plaintext to the same recipients (or where the plaintext is not on this machine),
-/// sealed anew otherwise. Also returns what this machine could not do, each as
-/// `<path>: <why>`: a file the values call for that neither `out` nor this machine has,
-/// or a file kept as it is although it is sealed to other recipients.
-pub(crate) fn files(plan: &Plan, out: &Utf8Path) -> Result<(BTreeMap<String, String>, Vec<String>)> {
+/// sealed anew otherwise.
+pub(crate) fn files(plan: &Plan, out: &Utf8Path) -> Result<Sealed> {
     let mut files = BTreeMap::new();
     let mut missing = Vec::new();
     for candidate in &plan.secrets {
@@ -118,7 +127,10 @@ pub(crate) fn files(plan: &Plan, out: &Utf8Path) -> Result<(BTreeMap<String, Str
         check(&candidate.path, &text)?;
         files.insert(candidate.path.clone(), text);
     }
-    Ok((files, missing))
+    Ok(Sealed {
+        files,
+        unsealed: missing,
+    })
 }
 
 /// `sops.lastmodified` for a seal made at `now`: RFC 3339, in whole seconds, UTC.

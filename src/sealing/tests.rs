@@ -120,7 +120,7 @@ fn every_secret_is_sealed_and_opens_to_itself_with_each_identity() {
     let files = sealed(&output, &out);
     let plain: BTreeMap<String, Json> = output
         .secret_objects()
-        .map(|m| (Candidate::new(&m.file_name(), None).path, (*m.body).clone()))
+        .map(|m| (Candidate::new(&m.bundle, &m.name, None).path, (*m.body).clone()))
         .collect();
     assert_eq!(files.keys().collect::<Vec<_>>(), plain.keys().collect::<Vec<_>>());
     assert_eq!(
